@@ -1,0 +1,93 @@
+# sqlite-svd: build, test and install the SQLite extension dist/svd.so.
+#
+#   make            build dist/svd.so
+#   make test       every test: SQL, numpy reference, README, C unit tests
+#   make test-asan  the same under AddressSanitizer + UBSan
+#   make deps       install the Debian packages it needs (as root), or say which
+#   make install    copy dist/svd.so to $(PREFIX)/lib/sqlite-svd/
+#   make clean
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+PYTHON  := /usr/bin/python3
+PKGS    := sqlite3 lapacke openblas
+DEB_PKGS := gcc make pkg-config libsqlite3-dev liblapacke-dev libopenblas-dev \
+            sqlite3 python3 python3-numpy
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The extension reaches SQLite through the loader's API table: no -lsqlite3.
+EXT_LIBS   := $(shell pkg-config --libs lapacke openblas 2>/dev/null) -lm -lpthread
+
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -Wall -Wextra -Werror
+ALL_CFLAGS := $(WARN) $(CFLAGS) -fPIC $(PKG_CFLAGS)
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+EXT_SRC := ext/svd.c ext/vector.c ext/spectrum.c ext/options.c ext/emb.c \
+           ext/aggregate.c ext/each.c
+EXT_HDR := $(wildcard ext/*.h)
+
+.PHONY: all test test-asan deps check-deps install clean
+
+all: dist/svd.so
+
+check-deps:
+	@pkg-config --exists $(PKGS) || { \
+	  echo "sqlite-svd: missing build dependencies (pkg-config: $(PKGS))."; \
+	  echo "  Run 'make deps' as root, or: apt-get install $(DEB_PKGS)"; \
+	  exit 1; }
+
+dist/svd.so: $(EXT_SRC) $(EXT_HDR) | check-deps
+	@mkdir -p dist
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $(EXT_SRC) $(EXT_LIBS)
+
+build/test_spectrum: tests/test_spectrum.c ext/spectrum.c ext/spectrum.h | check-deps
+	@mkdir -p build
+	$(CC) $(ALL_CFLAGS) -Iext -o $@ tests/test_spectrum.c ext/spectrum.c $(PKG_LIBS) -lm
+
+build/sqltest: tests/sqltest.c | check-deps
+	@mkdir -p build
+	$(CC) $(ALL_CFLAGS) -o $@ tests/sqltest.c $(PKG_LIBS)
+
+build/asan/svd.so: $(EXT_SRC) $(EXT_HDR) | check-deps
+	@mkdir -p build/asan
+	$(CC) $(ALL_CFLAGS) $(SAN) -shared -o $@ $(EXT_SRC) $(EXT_LIBS)
+
+build/asan/test_spectrum: tests/test_spectrum.c ext/spectrum.c ext/spectrum.h | check-deps
+	@mkdir -p build/asan
+	$(CC) $(ALL_CFLAGS) $(SAN) -Iext -o $@ tests/test_spectrum.c ext/spectrum.c $(PKG_LIBS) -lm
+
+build/asan/sqltest: tests/sqltest.c | check-deps
+	@mkdir -p build/asan
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ tests/sqltest.c $(PKG_LIBS)
+
+test: dist/svd.so build/test_spectrum build/sqltest
+	@test -x $(PYTHON) && $(PYTHON) -c 'import numpy' 2>/dev/null || { \
+	  echo "sqlite-svd: tests need Debian's python3-numpy ($(PYTHON))."; \
+	  echo "  Run 'make deps' as root, or: apt-get install python3 python3-numpy"; \
+	  exit 1; }
+	$(PYTHON) tests/run.py --ext dist/svd --bin build
+
+test-asan: build/asan/svd.so build/asan/test_spectrum build/asan/sqltest
+	$(PYTHON) tests/run.py --ext build/asan/svd --bin build/asan --asan
+
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -z "$$missing" ]; then echo "sqlite-svd: all Debian packages present"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "sqlite-svd: installing $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else \
+	  echo "sqlite-svd: missing Debian packages. Run as root:"; \
+	  echo "  apt-get install $$missing"; exit 1; \
+	fi
+
+install: dist/svd.so
+	install -d $(DESTDIR)$(PREFIX)/lib/sqlite-svd
+	install -m 0644 dist/svd.so $(DESTDIR)$(PREFIX)/lib/sqlite-svd/svd.so
+
+clean:
+	rm -rf dist build

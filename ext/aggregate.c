@@ -1,0 +1,208 @@
+/*
+** aggregate.c: svd_spectrum(X [, OPTIONS]), an aggregate.
+**
+**   SELECT category, svd_spectrum(vec) FROM emb GROUP BY category;
+**   -> '[2.75,1.5,0.0]'
+**
+** Rules:
+**   1. The singular values of the group's n x d matrix, column mean
+**      subtracted unless OPTIONS says center=false, as JSON text in
+**      descending order: min(n, d) values, each the shortest text that reads
+**      back to the same double.
+**   2. NULL rows are skipped; rows are counted among the non-NULL ones. A
+**      group with no non-NULL row gives NULL. n = 1 gives [0.0].
+**   3. Every row has the d of the group's first row, else
+**      "svd_spectrum(): row 17 has 384 dimensions, expected 768".
+**   4. OPTIONS is the same text on every row of the group.
+**   5. The rows are kept as doubles (the exact method): at most
+**      AGG_MAX_BYTES of them, which keeps below SQLite's 2 GiB allocation
+**      limit, and min(n, d) <= SPEC_MAX_K.
+*/
+#include "glue.h"
+#include "options.h"
+#include "spectrum.h"
+#include "vector.h"
+
+#include <stdio.h>
+#include <string.h>
+SQLITE_EXTENSION_INIT3
+
+/* The most row data one group may keep: 2 GiB less 16 MiB of headroom. */
+#define AGG_MAX_BYTES ((sqlite3_int64)0x7f000000)
+
+typedef struct AggSpectrum AggSpectrum;
+struct AggSpectrum {
+  double *aRow;           /* nRow x nDim values, row-major */
+  sqlite3_int64 nRow;     /* non-NULL rows kept */
+  sqlite3_int64 nRowAlloc;/* rows aRow has room for */
+  sqlite3_int64 nDim;     /* d, set by the first non-NULL row */
+  VecBuf buf;             /* the current row, parsed */
+  char *zOpt;             /* OPTIONS text of the first row ('' if none) */
+  SvdOptions opt;         /* zOpt, parsed */
+};
+
+static void aggFree(AggSpectrum *p){
+  sqlite3_free(p->aRow);
+  sqlite3_free(p->zOpt);
+  vecBufFree(&p->buf);
+  memset(p, 0, sizeof(*p));
+}
+
+/* First row: parse OPTIONS and keep its text; later rows: the same text. */
+static int aggOptions(AggSpectrum *p, sqlite3_value *pOpt, char **pzErr){
+  const char *z = "";
+  if( pOpt && sqlite3_value_type(pOpt)==SQLITE_TEXT ){
+    z = (const char*)sqlite3_value_text(pOpt);
+    if( z==0 ) return SQLITE_NOMEM;
+  }
+  if( p->zOpt==0 ){
+    int rc = optParse(pOpt, "svd_spectrum", &p->opt, pzErr);
+    if( rc ) return rc;
+    p->zOpt = sqlite3_mprintf("%s", z);
+    return p->zOpt ? SQLITE_OK : SQLITE_NOMEM;
+  }
+  if( strcmp(p->zOpt, z)!=0 ){
+    *pzErr = sqlite3_mprintf(
+        "svd_spectrum(): OPTIONS changed within a group, from '%s' to '%s'; "
+        "it must be the same for every row", p->zOpt, z);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  return SQLITE_OK;
+}
+
+/* Room for one more row of nDim values. */
+static int aggReserve(AggSpectrum *p, char **pzErr){
+  sqlite3_int64 nMaxRow = AGG_MAX_BYTES/(p->nDim*(sqlite3_int64)sizeof(double));
+  if( p->nRow>=p->nRowAlloc ){
+    sqlite3_int64 nNew = p->nRowAlloc ? p->nRowAlloc*2 : 16;
+    double *aNew;
+    if( p->nRow>=nMaxRow ){
+      *pzErr = sqlite3_mprintf(
+          "svd_spectrum(): the group exceeds %lld rows of %lld dimensions, "
+          "the 2 GiB of doubles the exact method may keep",
+          nMaxRow, p->nDim);
+      return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+    }
+    if( nNew>nMaxRow ) nNew = nMaxRow;
+    aNew = sqlite3_realloc64(p->aRow,
+                             (sqlite3_uint64)(nNew*p->nDim)*sizeof(double));
+    if( aNew==0 ) return SQLITE_NOMEM;
+    p->aRow = aNew;
+    p->nRowAlloc = nNew;
+  }
+  return SQLITE_OK;
+}
+
+/* svd_spectrum(X [, OPTIONS]): step */
+void aggSpectrumStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  AggSpectrum *p = sqlite3_aggregate_context(ctx, sizeof(AggSpectrum));
+  char zWhat[40];
+  char *zErr = 0;
+  int rc;
+
+  if( p==0 ){
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  rc = aggOptions(p, argc>1 ? argv[1] : 0, &zErr);
+  if( rc ) goto step_error;
+  if( sqlite3_value_type(argv[0])==SQLITE_NULL ) return;
+
+  snprintf(zWhat, sizeof(zWhat), "row %lld", p->nRow+1);
+  rc = vecRead(argv[0], "svd_spectrum", zWhat, &p->buf, &zErr);
+  if( rc ) goto step_error;
+  if( p->nRow==0 ){
+    p->nDim = p->buf.n;
+  }else if( p->buf.n!=p->nDim ){
+    zErr = sqlite3_mprintf(
+        "svd_spectrum(): row %lld has %lld dimensions, expected %lld",
+        p->nRow+1, p->buf.n, p->nDim);
+    rc = SQLITE_ERROR;
+    goto step_error;
+  }
+  rc = aggReserve(p, &zErr);
+  if( rc ) goto step_error;
+  memcpy(p->aRow + p->nRow*p->nDim, p->buf.a,
+         (size_t)p->nDim*sizeof(double));
+  p->nRow++;
+  return;
+
+step_error:
+  aggFree(p);
+  svdResultError(ctx, rc, zErr);
+}
+
+/* A failed specSingularValues() as an SQL error. */
+static void aggSpecError(sqlite3_context *ctx, int rc, const SpecStatus *pSt,
+                         sqlite3_int64 nRow, sqlite3_int64 nDim){
+  char *zErr = 0;
+  switch( rc ){
+    case SPEC_NOMEM:
+      sqlite3_result_error_nomem(ctx);
+      return;
+    case SPEC_TOOBIG:
+      zErr = sqlite3_mprintf(
+          "svd_spectrum(): a group of %lld rows of %lld dimensions has more "
+          "than %d singular values, the limit of the exact method",
+          nRow, nDim, SPEC_MAX_K);
+      break;
+    case SPEC_OVERFLOW:
+      zErr = sqlite3_mprintf(
+          "svd_spectrum(): a singular value exceeds the range of a double; "
+          "scale the vectors down");
+      break;
+    default:
+      if( pSt->info<0 ){
+        zErr = sqlite3_mprintf(
+            "svd_spectrum(): internal error: LAPACK %s rejected argument %d "
+            "(a bug in sqlite-svd; please report it)",
+            pSt->zRoutine, -pSt->info);
+      }else{
+        zErr = sqlite3_mprintf(
+            "svd_spectrum(): LAPACK %s did not converge (info %d) on a group "
+            "of %lld rows of %lld dimensions",
+            pSt->zRoutine, pSt->info, nRow, nDim);
+      }
+      break;
+  }
+  svdResultError(ctx, SQLITE_ERROR, zErr);
+}
+
+/* svd_spectrum(X [, OPTIONS]): final */
+void aggSpectrumFinal(sqlite3_context *ctx){
+  AggSpectrum *p = sqlite3_aggregate_context(ctx, 0);
+  sqlite3_int64 nVal, nOut = 0;
+  SpecStatus st;
+  double *aSigma;
+  char *zJson;
+  int rc;
+
+  if( p==0 ) return;
+  if( p->nRow==0 ){
+    aggFree(p);
+    return;
+  }
+  nVal = p->nRow<p->nDim ? p->nRow : p->nDim;
+  aSigma = sqlite3_malloc64((sqlite3_uint64)nVal*sizeof(double));
+  if( aSigma==0 ){
+    aggFree(p);
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  rc = specSingularValues(p->aRow, p->nRow, p->nDim, p->opt.bCenter, aSigma,
+                          &st);
+  if( rc!=SPEC_OK ){
+    aggSpecError(ctx, rc, &st, p->nRow, p->nDim);
+  }else{
+    zJson = vecToJson(aSigma, nVal, 0, &nOut);
+    if( zJson==0 ){
+      sqlite3_result_error_nomem(ctx);
+    }else{
+      sqlite3_result_text64(ctx, zJson, (sqlite3_uint64)nOut, sqlite3_free,
+                            SQLITE_UTF8);
+      sqlite3_result_subtype(ctx, SVD_JSON_SUBTYPE);
+    }
+  }
+  sqlite3_free(aSigma);
+  aggFree(p);
+}

@@ -1,0 +1,38 @@
+/*
+** glue.h: the SQL-facing callbacks that svd.c registers, and the one way
+** they report errors.
+*/
+#ifndef SVD_GLUE_H
+#define SVD_GLUE_H
+
+#include "sqlite3ext.h"
+SQLITE_EXTENSION_INIT3
+
+/* JSON results carry SQLite's JSON subtype, so json_array(svd_spectrum(v))
+** nests the array instead of quoting it. */
+#define SVD_JSON_SUBTYPE 74
+
+/* Report rc (SQLITE_NOMEM, or SQLITE_ERROR with zErr from sqlite3_mprintf,
+** which is freed here). */
+static inline void svdResultError(sqlite3_context *ctx, int rc, char *zErr){
+  if( rc==SQLITE_NOMEM || zErr==0 ){
+    sqlite3_result_error_nomem(ctx);
+  }else{
+    sqlite3_result_error(ctx, zErr, -1);
+  }
+  sqlite3_free(zErr);
+}
+
+/* emb.c */
+void embF32Func(sqlite3_context*, int, sqlite3_value**);
+void embJsonFunc(sqlite3_context*, int, sqlite3_value**);
+void embDimsFunc(sqlite3_context*, int, sqlite3_value**);
+
+/* aggregate.c */
+void aggSpectrumStep(sqlite3_context*, int, sqlite3_value**);
+void aggSpectrumFinal(sqlite3_context*);
+
+/* each.c */
+extern sqlite3_module eachModule;
+
+#endif /* SVD_GLUE_H */

@@ -1,0 +1,74 @@
+/*
+** svd.c: the entry point of the sqlite-svd extension.
+**
+**   sqlite> .load ./dist/svd
+**   sqlite> SELECT svd_spectrum(vec) FROM emb WHERE category = 'vehicle';
+**
+** sqlite3_svd_init registers every function from the tables below; each
+** function lives in the file named beside it.
+*/
+#include "glue.h"
+
+#include <string.h>
+SQLITE_EXTENSION_INIT1
+
+/* SQLite 3.45 asks functions that set a subtype to say so. */
+#ifndef SQLITE_RESULT_SUBTYPE
+# define SQLITE_RESULT_SUBTYPE 0
+#endif
+
+#define SVD_SCALAR (SQLITE_UTF8|SQLITE_INNOCUOUS|SQLITE_DETERMINISTIC)
+
+static const struct {
+  const char *zName;
+  int nArg;
+  int eFlags;
+  void (*xFunc)(sqlite3_context*, int, sqlite3_value**);
+  void (*xStep)(sqlite3_context*, int, sqlite3_value**);
+  void (*xFinal)(sqlite3_context*);
+} aSvdFunc[] = {
+  /* emb.c */
+  { "emb_f32",      1, SVD_SCALAR,                       embF32Func, 0, 0 },
+  { "emb_json",     1, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, embJsonFunc, 0, 0 },
+  { "emb_dims",     1, SVD_SCALAR,                       embDimsFunc, 0, 0 },
+  /* aggregate.c */
+  { "svd_spectrum", 1, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, 0,
+    aggSpectrumStep, aggSpectrumFinal },
+  { "svd_spectrum", 2, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, 0,
+    aggSpectrumStep, aggSpectrumFinal },
+};
+
+static const struct {
+  const char *zName;
+  sqlite3_module *pModule;
+} aSvdModule[] = {
+  { "svd_spectrum_each", &eachModule },   /* each.c */
+};
+
+#ifdef _WIN32
+__declspec(dllexport)
+#endif
+int sqlite3_svd_init(sqlite3 *db, char **pzErrMsg,
+                     const sqlite3_api_routines *pApi){
+  size_t i;
+  int rc = SQLITE_OK;
+  SQLITE_EXTENSION_INIT2(pApi);
+  for(i=0; rc==SQLITE_OK && i<sizeof(aSvdFunc)/sizeof(aSvdFunc[0]); i++){
+    rc = sqlite3_create_function(db, aSvdFunc[i].zName, aSvdFunc[i].nArg,
+                                 aSvdFunc[i].eFlags, 0, aSvdFunc[i].xFunc,
+                                 aSvdFunc[i].xStep, aSvdFunc[i].xFinal);
+    if( rc!=SQLITE_OK && pzErrMsg ){
+      *pzErrMsg = sqlite3_mprintf("svd: cannot register %s(): %s",
+                                  aSvdFunc[i].zName, sqlite3_errmsg(db));
+    }
+  }
+  for(i=0; rc==SQLITE_OK && i<sizeof(aSvdModule)/sizeof(aSvdModule[0]); i++){
+    rc = sqlite3_create_module(db, aSvdModule[i].zName, aSvdModule[i].pModule,
+                               0);
+    if( rc!=SQLITE_OK && pzErrMsg ){
+      *pzErrMsg = sqlite3_mprintf("svd: cannot register %s: %s",
+                                  aSvdModule[i].zName, sqlite3_errmsg(db));
+    }
+  }
+  return rc;
+}

@@ -1,0 +1,345 @@
+/*
+** vector.c: a vector argument X as doubles, and doubles back as JSON text.
+**
+** X is one of
+**   1. a BLOB of little-endian IEEE-754 float32, 4*d bytes, d >= 1;
+**   2. TEXT holding one JSON array of numbers, '[0.25, -1, 3e-2]', read at
+**      full double precision. Strict JSON: no NaN, no Infinity, no leading
+**      '+' or zeros, no trailing comma, nothing after the closing bracket
+**      but whitespace.
+** Every value must be finite. Anything else (INTEGER, REAL, an empty or
+** ragged BLOB, '[]', '[1,2') is an error such as
+**   svd_spectrum(): row 3 is a 10-byte BLOB; a float32 vector needs a
+**   multiple of 4 bytes
+**
+** Numbers are read and written in the "C" locale whatever locale the host
+** process has set, so a host in a ','-decimal locale reads '[0.5]' as 0.5.
+*/
+#define _GNU_SOURCE 1
+#include "vector.h"
+
+#include <float.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+SQLITE_EXTENSION_INIT3
+
+/* The "C" locale, made once; 0 if it could not be made. */
+static locale_t vecCLocale = (locale_t)0;
+static pthread_once_t vecLocaleOnce = PTHREAD_ONCE_INIT;
+
+static void vecMakeLocale(void){
+  vecCLocale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+/* Switch this thread to the "C" locale; returns what to restore. */
+static locale_t vecEnterC(void){
+  pthread_once(&vecLocaleOnce, vecMakeLocale);
+  if( vecCLocale==(locale_t)0 ) return (locale_t)0;
+  return uselocale(vecCLocale);
+}
+
+static void vecLeaveC(locale_t old){
+  if( old!=(locale_t)0 ) uselocale(old);
+}
+
+void vecBufFree(VecBuf *pBuf){
+  sqlite3_free(pBuf->a);
+  memset(pBuf, 0, sizeof(*pBuf));
+}
+
+/* Make room for n values. */
+static int vecReserve(VecBuf *pBuf, sqlite3_int64 n){
+  if( n>pBuf->nAlloc ){
+    sqlite3_int64 nNew = pBuf->nAlloc ? pBuf->nAlloc*2 : 16;
+    double *aNew;
+    if( nNew<n ) nNew = n;
+    aNew = sqlite3_realloc64(pBuf->a, (sqlite3_uint64)nNew*sizeof(double));
+    if( aNew==0 ) return SQLITE_NOMEM;
+    pBuf->a = aNew;
+    pBuf->nAlloc = nNew;
+  }
+  return SQLITE_OK;
+}
+
+/* What the parser found at z[i], for messages: 'x', byte 0xNN, or the end. */
+static char *vecDescribe(const char *z, sqlite3_int64 i, sqlite3_int64 n){
+  unsigned char c;
+  if( i>=n ) return sqlite3_mprintf("the end of the text");
+  c = (unsigned char)z[i];
+  if( c>=0x20 && c<0x7f ) return sqlite3_mprintf("'%c'", c);
+  return sqlite3_mprintf("byte 0x%02x", c);
+}
+
+static int vecIsSpace(char c){
+  return c==' ' || c=='\t' || c=='\n' || c=='\r';
+}
+
+/*
+** End of the JSON number starting at z[i], or -1 with *piFail set to where
+** the grammar broke (i itself when no number starts there).
+*/
+static sqlite3_int64 vecNumberEnd(const char *z, sqlite3_int64 i,
+                                  sqlite3_int64 n, sqlite3_int64 *piFail){
+  if( i<n && z[i]=='-' ) i++;
+  if( i<n && z[i]=='0' ){
+    i++;
+  }else if( i<n && z[i]>='1' && z[i]<='9' ){
+    while( i<n && z[i]>='0' && z[i]<='9' ) i++;
+  }else{
+    *piFail = i;
+    return -1;
+  }
+  if( i<n && z[i]=='.' ){
+    i++;
+    if( i>=n || z[i]<'0' || z[i]>'9' ){
+      *piFail = i;
+      return -1;
+    }
+    while( i<n && z[i]>='0' && z[i]<='9' ) i++;
+  }
+  if( i<n && (z[i]=='e' || z[i]=='E') ){
+    i++;
+    if( i<n && (z[i]=='+' || z[i]=='-') ) i++;
+    if( i>=n || z[i]<'0' || z[i]>'9' ){
+      *piFail = i;
+      return -1;
+    }
+    while( i<n && z[i]>='0' && z[i]<='9' ) i++;
+  }
+  return i;
+}
+
+static int vecJsonError(char **pzErr, const char *zFunc, const char *zWhat,
+                        const char *zExpected, const char *z, sqlite3_int64 i,
+                        sqlite3_int64 n){
+  char *zFound = vecDescribe(z, i, n);
+  if( zFound==0 ) return SQLITE_NOMEM;
+  *pzErr = sqlite3_mprintf(
+      "%s(): %s is not a JSON array of numbers: at character %lld expected "
+      "%s, found %s",
+      zFunc, zWhat, i+1, zExpected, zFound);
+  sqlite3_free(zFound);
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+/*
+** z must be followed by a NUL byte at z[n] (sqlite3_value_text guarantees
+** it), so strtod cannot run past the number the grammar check delimited.
+*/
+int vecParseJson(const char *z, sqlite3_int64 n, const char *zFunc,
+                 const char *zWhat, VecBuf *pBuf, char **pzErr){
+  sqlite3_int64 i = 0;
+  int rc = SQLITE_OK;
+  locale_t old;
+
+  pBuf->n = 0;
+  pBuf->eType = VEC_JSON;
+  while( i<n && vecIsSpace(z[i]) ) i++;
+  if( i>=n || z[i]!='[' ){
+    return vecJsonError(pzErr, zFunc, zWhat, "'['", z, i, n);
+  }
+  i++;
+  while( i<n && vecIsSpace(z[i]) ) i++;
+  if( i<n && z[i]==']' ){
+    *pzErr = sqlite3_mprintf(
+        "%s(): %s is an empty JSON array; expected at least one number",
+        zFunc, zWhat);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  old = vecEnterC();
+  while( 1 ){
+    sqlite3_int64 iFail = i;
+    sqlite3_int64 iEnd = vecNumberEnd(z, i, n, &iFail);
+    char *zEnd = 0;
+    double v;
+    if( iEnd<0 ){
+      rc = vecJsonError(pzErr, zFunc, zWhat,
+                        iFail==i ? "a number" : "a digit", z, iFail, n);
+      break;
+    }
+    if( iEnd<n && !vecIsSpace(z[iEnd]) && z[iEnd]!=',' && z[iEnd]!=']' ){
+      rc = vecJsonError(pzErr, zFunc, zWhat, "',' or ']'", z, iEnd, n);
+      break;
+    }
+    v = strtod(z+i, &zEnd);
+    if( zEnd!=z+iEnd ){
+      rc = vecJsonError(pzErr, zFunc, zWhat, "a number", z, i, n);
+      break;
+    }
+    if( !isfinite(v) ){
+      *pzErr = sqlite3_mprintf(
+          "%s(): %s has %.*s at element %lld, beyond the range of a double; "
+          "expected finite numbers",
+          zFunc, zWhat, (int)(iEnd-i), z+i, pBuf->n+1);
+      rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+      break;
+    }
+    if( vecReserve(pBuf, pBuf->n+1) ){
+      rc = SQLITE_NOMEM;
+      break;
+    }
+    pBuf->a[pBuf->n++] = v;
+    i = iEnd;
+    while( i<n && vecIsSpace(z[i]) ) i++;
+    if( i<n && z[i]==',' ){
+      i++;
+      while( i<n && vecIsSpace(z[i]) ) i++;
+      continue;
+    }
+    if( i<n && z[i]==']' ){
+      i++;
+      while( i<n && vecIsSpace(z[i]) ) i++;
+      if( i<n ){
+        rc = vecJsonError(pzErr, zFunc, zWhat, "nothing after ']'", z, i, n);
+      }
+      break;
+    }
+    rc = vecJsonError(pzErr, zFunc, zWhat, "',' or ']'", z, i, n);
+    break;
+  }
+  vecLeaveC(old);
+  return rc;
+}
+
+static const char *vecTypeName(int eType){
+  switch( eType ){
+    case SQLITE_INTEGER: return "an INTEGER";
+    case SQLITE_FLOAT:   return "a REAL";
+    case SQLITE_NULL:    return "NULL";
+    case SQLITE_BLOB:    return "a BLOB";
+    default:             return "TEXT";
+  }
+}
+
+/* Convert nDim little-endian float32 at p into pBuf->a. */
+static int vecReadBlob(const unsigned char *p, sqlite3_int64 nByte,
+                       const char *zFunc, const char *zWhat, VecBuf *pBuf,
+                       char **pzErr){
+  sqlite3_int64 nDim = nByte/4, i;
+  if( nByte==0 ){
+    *pzErr = sqlite3_mprintf(
+        "%s(): %s is an empty BLOB; a float32 vector needs at least 4 bytes",
+        zFunc, zWhat);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  if( nByte%4 ){
+    *pzErr = sqlite3_mprintf(
+        "%s(): %s is a %lld-byte BLOB; a float32 vector needs a multiple of "
+        "4 bytes",
+        zFunc, zWhat, nByte);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  if( vecReserve(pBuf, nDim) ) return SQLITE_NOMEM;
+  pBuf->eType = VEC_BLOB;
+  pBuf->n = nDim;
+  for(i=0; i<nDim; i++){
+    uint32_t u = (uint32_t)p[4*i] | (uint32_t)p[4*i+1]<<8
+               | (uint32_t)p[4*i+2]<<16 | (uint32_t)p[4*i+3]<<24;
+    float f;
+    memcpy(&f, &u, 4);
+    if( !isfinite(f) ){
+      *pzErr = sqlite3_mprintf(
+          "%s(): %s has %s at element %lld; expected finite numbers",
+          zFunc, zWhat, isnan(f) ? "NaN" : (f>0 ? "+Inf" : "-Inf"), i+1);
+      return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+    }
+    pBuf->a[i] = f;
+  }
+  return SQLITE_OK;
+}
+
+int vecRead(sqlite3_value *pVal, const char *zFunc, const char *zWhat,
+            VecBuf *pBuf, char **pzErr){
+  int eType = sqlite3_value_type(pVal);
+  if( eType==SQLITE_BLOB ){
+    const unsigned char *p = sqlite3_value_blob(pVal);
+    sqlite3_int64 nByte = sqlite3_value_bytes(pVal);
+    if( p==0 && nByte>0 ) return SQLITE_NOMEM;
+    return vecReadBlob(p, nByte, zFunc, zWhat, pBuf, pzErr);
+  }
+  if( eType==SQLITE_TEXT ){
+    const char *z = (const char*)sqlite3_value_text(pVal);
+    if( z==0 ) return SQLITE_NOMEM;
+    return vecParseJson(z, sqlite3_value_bytes(pVal), zFunc, zWhat, pBuf,
+                        pzErr);
+  }
+  *pzErr = sqlite3_mprintf(
+      "%s(): %s is %s; expected a float32 BLOB or a JSON array of numbers "
+      "as TEXT",
+      zFunc, zWhat, vecTypeName(eType));
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+/* Append ".0" to an integral-looking number so it reads as a float. */
+static int vecFloatify(char *z, int n){
+  if( strpbrk(z, ".eEni")==0 ){
+    memcpy(z+n, ".0", 3);
+    n += 2;
+  }
+  return n;
+}
+
+/*
+** Any decimal of at most 15 significant digits survives a round trip
+** through a double, so when a 15-digit rendering reads back exactly it is
+** also the shortest one (%g drops the trailing zeros). Otherwise 16 or 17.
+** Subnormals have fewer significant bits, so there every width is tried.
+** Caller is in the "C" locale.
+*/
+static int vecFmtDoubleC(double v, char *z){
+  int p, n = 0;
+  for(p=fabs(v)<DBL_MIN ? 1 : 15; p<=17; p++){
+    n = snprintf(z, VEC_FMT_MAX, "%.*g", p, v);
+    if( strtod(z, 0)==v ) break;
+  }
+  return vecFloatify(z, n);
+}
+
+/* The same for float32, whose round-trip-safe width is 6 digits. */
+static int vecFmtFloatC(float v, char *z){
+  int p, n = 0;
+  for(p=fabsf(v)<FLT_MIN ? 1 : 6; p<=9; p++){
+    n = snprintf(z, VEC_FMT_MAX, "%.*g", p, (double)v);
+    if( strtof(z, 0)==v ) break;
+  }
+  return vecFloatify(z, n);
+}
+
+int vecFmtDouble(double v, char *z){
+  locale_t old = vecEnterC();
+  int n = vecFmtDoubleC(v, z);
+  vecLeaveC(old);
+  return n;
+}
+
+int vecFmtFloat(float v, char *z){
+  locale_t old = vecEnterC();
+  int n = vecFmtFloatC(v, z);
+  vecLeaveC(old);
+  return n;
+}
+
+char *vecToJson(const double *a, sqlite3_int64 n, int bFloat,
+                sqlite3_int64 *pnOut){
+  sqlite3_int64 nAlloc = 2 + n*(VEC_FMT_MAX+1), nOut = 0, i;
+  char *z = sqlite3_malloc64((sqlite3_uint64)nAlloc);
+  locale_t old;
+  if( z==0 ) return 0;
+  old = vecEnterC();
+  z[nOut++] = '[';
+  for(i=0; i<n; i++){
+    if( i ) z[nOut++] = ',';
+    nOut += bFloat ? vecFmtFloatC((float)a[i], z+nOut)
+                   : vecFmtDoubleC(a[i], z+nOut);
+  }
+  z[nOut++] = ']';
+  z[nOut] = 0;
+  vecLeaveC(old);
+  if( pnOut ) *pnOut = nOut;
+  return z;
+}

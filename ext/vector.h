@@ -1,0 +1,59 @@
+/*
+** vector.h: turning a vector argument X into doubles, and doubles back into
+** JSON text.
+**
+** A vector argument is a BLOB of little-endian float32 (4*d bytes) or TEXT
+** holding one JSON array of finite numbers. See vector.c for the rules.
+*/
+#ifndef SVD_VECTOR_H
+#define SVD_VECTOR_H
+
+#include "sqlite3ext.h"
+
+/* Which form a vector arrived in. */
+#define VEC_BLOB 1 /* float32 BLOB */
+#define VEC_JSON 2 /* JSON array TEXT, full double precision */
+
+/* A growable array of doubles, reused from row to row. */
+typedef struct VecBuf VecBuf;
+struct VecBuf {
+  double *a;              /* the values */
+  sqlite3_int64 n;        /* number of values held */
+  sqlite3_int64 nAlloc;   /* capacity of a[] */
+  int eType;              /* VEC_BLOB or VEC_JSON: the form last read */
+};
+
+/*
+** Read pVal (not NULL) into pBuf. On SQLITE_ERROR *pzErr receives a message
+** from sqlite3_mprintf that starts "zFunc(): zWhat ..." (zWhat is "row 3" or
+** "argument 1"). Returns SQLITE_OK, SQLITE_ERROR or SQLITE_NOMEM.
+*/
+int vecRead(sqlite3_value *pVal, const char *zFunc, const char *zWhat,
+            VecBuf *pBuf, char **pzErr);
+
+/*
+** Parse z[0..n-1] as a strict JSON array of numbers into pBuf. On error
+** *pzErr gets "zFunc(): zWhat ...". Used for vectors and for spectra.
+*/
+int vecParseJson(const char *z, sqlite3_int64 n, const char *zFunc,
+                 const char *zWhat, VecBuf *pBuf, char **pzErr);
+
+void vecBufFree(VecBuf *pBuf);
+
+/*
+** Shortest text that reads back to the same double (or, for vecFmtFloat, to
+** the same float32). Integral values carry ".0" so the text stays a float
+** to a JSON or Python reader. z must hold VEC_FMT_MAX bytes; returns length.
+*/
+#define VEC_FMT_MAX 32
+int vecFmtDouble(double v, char *z);
+int vecFmtFloat(float v, char *z);
+
+/*
+** "[a,b,...]" from n doubles, formatted by vecFmtDouble (bFloat==0) or
+** vecFmtFloat (bFloat!=0). Returns sqlite3_malloc'd text or NULL on OOM.
+*/
+char *vecToJson(const double *a, sqlite3_int64 n, int bFloat,
+                sqlite3_int64 *pnOut);
+
+#endif /* SVD_VECTOR_H */
