@@ -12,9 +12,10 @@
 #include <string.h>
 SQLITE_EXTENSION_INIT1
 
-/* SQLite 3.45 asks functions that set a subtype to say so. */
+/* SQLite 3.45 asks functions that set a subtype to say so; older versions
+** mask the flag off, so it is passed whatever the headers are. */
 #ifndef SQLITE_RESULT_SUBTYPE
-# define SQLITE_RESULT_SUBTYPE 0
+# define SQLITE_RESULT_SUBTYPE 0x001000000
 #endif
 
 #define SVD_SCALAR (SQLITE_UTF8|SQLITE_INNOCUOUS|SQLITE_DETERMINISTIC)

@@ -1,0 +1,108 @@
+"""Runs every example in README.md and compares its output with the README.
+
+    /usr/bin/python3 tests/readme.py dist/svd
+
+A fenced block tagged sql, python or js is an example; the text block right
+after it, if any, is its expected output (an example with none must print
+nothing). The sql blocks run in order in one sqlite3 shell session on one
+database, started as `sqlite3 -cmd '.load dist/svd'`, as a reader following
+along would. Numbers are compared to 1e-9 relative, the rest exactly, so the
+last digit that another CPU's BLAS may round differently cannot break it.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NUM = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+NODE_DIR = os.path.join(ROOT, "build", "node")
+
+
+def blocks(text):
+    """(lang, code, expected or None, line) for each example."""
+    out = []
+    fence = re.compile(r"^```(\w*)\n(.*?)^```\n", re.S | re.M)
+    found = [(m.group(1), m.group(2), m.start(), m.end()) for m in fence.finditer(text)]
+    for i, (lang, code, start, end) in enumerate(found):
+        if lang not in ("sql", "python", "js"):
+            continue
+        expected = None
+        if i + 1 < len(found) and found[i + 1][0] == "text" and \
+                text[end:found[i + 1][2]].strip() == "":
+            expected = found[i + 1][1]
+        out.append((lang, code, expected, text.count("\n", 0, start) + 1))
+    return out
+
+
+def same(got, want):
+    gt, wt = NUM.split(got), NUM.split(want)
+    gn, wn = NUM.findall(got), NUM.findall(want)
+    if [t.split() for t in gt] != [t.split() for t in wt] or len(gn) != len(wn):
+        return False
+    for a, b in zip(gn, wn):
+        a, b = float(a), float(b)
+        if abs(a - b) > 1e-9 * max(abs(a), abs(b)) and abs(a - b) > 1e-300:
+            return False
+    return True
+
+
+def node_ready():
+    mod = os.path.join(NODE_DIR, "node_modules", "better-sqlite3")
+    if not os.path.isdir(mod):
+        os.makedirs(NODE_DIR, exist_ok=True)
+        subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund",
+                        "--prefix", NODE_DIR, "better-sqlite3@12"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       env=dict(os.environ, LD_PRELOAD=""))
+    return os.path.isdir(mod)
+
+
+def run_block(lang, code, ext, db):
+    code = code.replace("./dist/svd", ext).replace("dist/svd", ext)
+    if lang == "sql":
+        cmd = ["sqlite3", "-cmd", f".load {ext}", db]
+        env = None
+    elif lang == "python":
+        cmd = [sys.executable, "-c", code]
+        code = None
+        env = None
+    else:
+        if not node_ready():
+            return "could not install better-sqlite3@12 with npm"
+        cmd = ["node", "-e", code]
+        code = None
+        env = dict(os.environ, NODE_PATH=os.path.join(NODE_DIR, "node_modules"))
+        # node is not built for a preloaded ASan runtime; it loads the plain build
+        env.pop("LD_PRELOAD", None)
+        cmd[-1] = cmd[-1].replace(ext, "dist/svd")
+    proc = subprocess.run(cmd, input=code, cwd=ROOT, env=env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return proc.stdout
+
+
+def main():
+    ext = sys.argv[1] if len(sys.argv) > 1 else "dist/svd"
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    passed = failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "readme.db")
+        for lang, code, expected, line in blocks(text):
+            got = run_block(lang, code, ext, db)
+            want = expected if expected is not None else ""
+            if same(got, want):
+                passed += 1
+            else:
+                failed += 1
+                print(f"FAIL README.md:{line} ({lang}) printed:\n{got}--- expected:\n{want}---")
+    if passed + failed == 0:
+        print("FAIL README.md: no examples found")
+        failed = 1
+    print(f"readme: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

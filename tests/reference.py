@@ -1,0 +1,186 @@
+"""Reference checks: the extension against numpy on random and adversarial data.
+
+Run by tests/run.py with Debian's /usr/bin/python3 (python3-numpy).
+
+The reference is np.linalg.svd(X - X.mean(0), compute_uv=False) in double.
+For data with a large shared mean the reference centers twice: numpy's mean
+of values near 1e4 is itself rounded by up to half an ulp (about 1e-12), and
+that offset, shared by every row, would put a spurious singular value of
+about sqrt(n*d)*1e-12 where the centered matrix has an exact zero. The second
+pass removes it; it changes nothing else.
+"""
+import json
+import math
+import sqlite3
+
+import numpy as np
+
+TOL = 1e-12  # every sigma_i within TOL * sigma_1 of the reference
+
+
+def connect(ext):
+    db = sqlite3.connect(":memory:")
+    db.enable_load_extension(True)
+    db.load_extension(ext)
+    db.enable_load_extension(False)
+    return db
+
+
+def reference(x, center=True, twice=False):
+    x = np.asarray(x, dtype=np.float64)
+    if center:
+        x = x - x.mean(axis=0)
+        if twice:
+            x = x - x.mean(axis=0)
+    return np.linalg.svd(x, compute_uv=False)
+
+
+def spectrum(db, rows, as_json, options=None):
+    db.execute("DROP TABLE IF EXISTS m")
+    db.execute("CREATE TABLE m(v)")
+    if as_json:
+        vals = [json.dumps([float(a) for a in r]) for r in rows]
+    else:
+        vals = [np.asarray(r, dtype="<f4").tobytes() for r in rows]
+    db.executemany("INSERT INTO m VALUES (?)", [(v,) for v in vals])
+    if options is None:
+        (text,) = db.execute("SELECT svd_spectrum(v) FROM m").fetchone()
+    else:
+        (text,) = db.execute("SELECT svd_spectrum(v, ?) FROM m", (options,)).fetchone()
+    return text
+
+
+class Checker:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, ok, name, detail=""):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print(f"FAIL reference {name}: {detail}")
+
+
+def compare(c, name, text, ref, n, d, center=True):
+    vals = json.loads(text)
+    if len(vals) != min(n, d):
+        c.check(False, name, f"{len(vals)} values, expected {min(n, d)}")
+        return
+    got = np.array(vals, dtype=np.float64)
+    scale = ref[0] if ref[0] > 0 else 1.0
+    err = np.max(np.abs(got - ref)) / scale
+    c.check(err <= TOL, name, f"{n}x{d} worst error {err:.3g} of sigma_1")
+    if center and n <= d:
+        c.check(got[-1] <= TOL * scale, name + " last is 0",
+                f"{n}x{d} last value {got[-1]:.3g}, sigma_1 {scale:.3g}")
+
+
+def random_shapes(c, db, rng):
+    """Random shapes, n from 1 to 3d, d from 1 to 300, BLOB and JSON."""
+    for case in range(70):
+        d = int(np.exp(rng.uniform(0, np.log(300)))) if case else 300
+        n = int(rng.integers(1, 3 * d + 1))
+        as_json = case % 2 == 1
+        x = rng.normal(size=(n, d)) * rng.uniform(0.1, 10, size=d) + rng.normal(size=d)
+        if not as_json:
+            x = x.astype(np.float32).astype(np.float64)
+        kind = "json" if as_json else "blob"
+        compare(c, f"random {kind} {n}x{d}", spectrum(db, x, as_json), reference(x), n, d)
+        if case % 5 == 0:
+            compare(c, f"random raw {kind} {n}x{d}",
+                    spectrum(db, x, as_json, "center=false"),
+                    reference(x, center=False), n, d, center=False)
+    # the issue's bounds themselves
+    for n, d in [(1, 1), (1, 300), (3, 1), (900, 300), (300, 300), (299, 300), (301, 300)]:
+        x = rng.normal(size=(n, d)).astype(np.float32).astype(np.float64)
+        compare(c, f"edge blob {n}x{d}", spectrum(db, x, False), reference(x), n, d)
+
+
+def large_mean(c, db, rng):
+    """Shared mean 1e4, spread 1e-2, as JSON doubles."""
+    for n, d in [(10, 50), (50, 50), (100, 100), (300, 40), (40, 300), (200, 200)]:
+        x = 1e4 + rng.normal(size=d) + 1e-2 * rng.normal(size=(n, d))
+        ref = reference(x, twice=True)
+        compare(c, f"mean 1e4 {n}x{d}", spectrum(db, x, True), ref, n, d)
+        # the plain one-pass reference agrees except near the zero it smears
+        plain = reference(x)
+        k = min(n - 1, d)
+        err = np.max(np.abs(plain[:k] - ref[:k])) / ref[0]
+        c.check(err <= 1e-9, f"mean 1e4 {n}x{d} plain numpy near",
+                f"one-pass numpy off by {err:.3g}")
+    # mean 1e6 times the spread, float32 BLOBs
+    for n, d in [(64, 32), (32, 64)]:
+        x = (1e3 + 1e-3 * rng.normal(size=(n, d))).astype(np.float32).astype(np.float64)
+        compare(c, f"mean 1e6 x spread blob {n}x{d}", spectrum(db, x, False),
+                reference(x, twice=True), n, d)
+
+
+def structured(c, db, rng):
+    """Rank-deficient, duplicated rows, float32 extremes."""
+    for n, d, r in [(50, 20, 3), (20, 50, 3), (100, 100, 1), (30, 30, 29)]:
+        x = rng.normal(size=(n, r)) @ rng.normal(size=(r, d)) + rng.normal(size=d)
+        compare(c, f"rank {r} {n}x{d}", spectrum(db, x, True), reference(x), n, d)
+    base = rng.normal(size=(5, 16))
+    x = np.repeat(base, 7, axis=0)
+    compare(c, "duplicated rows 35x16", spectrum(db, x, True), reference(x), 35, 16)
+    x = np.repeat(base[:1], 6, axis=0)
+    text = spectrum(db, x, True)
+    # sigma_1 is 0 here, so the bound is relative to the data: the mean of
+    # six equal values can round, leaving a residue of order eps*|x|*eps.
+    bound = 1e-15 * np.max(np.abs(x))
+    c.check(max(json.loads(text)) <= bound, "identical rows give zeros",
+            f"{text} above {bound:.3g} (numpy: {reference(x)[0]:.3g})")
+    for scale, label in [(1e38, "1e38"), (1e-36, "1e-36"), (1e-41, "subnormal")]:
+        x = (scale * rng.uniform(-3.4, 3.4, size=(40, 24))).astype(np.float32)
+        assert np.all(np.isfinite(x))
+        x = x.astype(np.float64)
+        compare(c, f"float32 near {label}", spectrum(db, x, False), reference(x), 40, 24)
+        compare(c, f"float32 near {label} raw", spectrum(db, x, False, "center=false"),
+                reference(x, center=False), 40, 24, center=False)
+
+
+def shortest_text(c, db, rng):
+    """emb_json prints the fewest digits that read back to the same float32."""
+    vals = np.concatenate([
+        rng.normal(size=200) * 10.0 ** rng.integers(-40, 39, size=200),
+        np.array([np.finfo(np.float32).max, np.finfo(np.float32).tiny, 1e-45, 0.1, 1 / 3]),
+    ]).astype(np.float32)
+    vals = vals[np.isfinite(vals)]
+    (text,) = db.execute("SELECT emb_json(?)", (vals.astype("<f4").tobytes(),)).fetchone()
+    back = np.array(json.loads(text), dtype=np.float64).astype(np.float32)
+    c.check(np.array_equal(back, vals), "emb_json float32 round trip", text[:80])
+    def digits(s):
+        m = s.lower().split("e")[0].replace("-", "").replace(".", "").lstrip("0")
+        return len(m.rstrip("0")) or 1
+    ours = [digits(s) for s in text[1:-1].split(",")]
+    numpys = [digits(np.format_float_scientific(v, unique=True)) for v in vals]
+    bad = [(float(v), a, b) for v, a, b in zip(vals, ours, numpys) if a != b]
+    c.check(not bad, "emb_json float32 fewest digits", str(bad[:3]))
+    d = rng.normal(size=100) * 10.0 ** rng.integers(-300, 300, size=100)
+    (text,) = db.execute("SELECT emb_json(?)", (json.dumps(list(map(float, d))),)).fetchone()
+    c.check(json.loads(text) == list(map(float, d)), "emb_json double round trip", text[:80])
+    ours = [digits(s) for s in text[1:-1].split(",")]
+    pys = [digits(repr(float(v))) for v in d]
+    c.check(ours == pys, "emb_json double fewest digits",
+            str([(float(v), a, b) for v, a, b in zip(d, ours, pys) if a != b][:3]))
+
+
+def run(ext, seed=20261127):
+    c = Checker()
+    rng = np.random.default_rng(seed)
+    db = connect(ext)
+    random_shapes(c, db, rng)
+    large_mean(c, db, rng)
+    structured(c, db, rng)
+    shortest_text(c, db, rng)
+    db.close()
+    return c.passed, c.failed
+
+
+if __name__ == "__main__":
+    import sys
+    p, f = run(sys.argv[1] if len(sys.argv) > 1 else "dist/svd")
+    print(f"reference: {p} passed, {f} failed")
+    sys.exit(1 if f else 0)

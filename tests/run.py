@@ -1,0 +1,81 @@
+"""Runs every test of sqlite-svd and ends with one line "N passed, M failed".
+
+    /usr/bin/python3 tests/run.py --ext dist/svd --bin build [--asan]
+
+Parts: C unit tests of the numerics (BIN/test_spectrum), the SQL tests
+(BIN/sqltest over tests/sql/*.sql), the numpy reference checks
+(tests/reference.py) and the README examples (tests/readme.py). With --asan
+the extension and binaries are the sanitizer builds, and the Python parts
+run with the ASan runtime preloaded.
+"""
+import argparse
+import glob
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+COUNT = re.compile(r"(\d+) passed, (\d+) failed\s*$")
+
+
+def run_part(name, cmd, env):
+    """Run one part; its last line must be 'N passed, M failed'."""
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    out = proc.stdout.rstrip("\n")
+    lines = out.splitlines()
+    m = COUNT.search(lines[-1]) if lines else None
+    if lines:
+        print("\n".join(lines[:-1]) + ("\n" if len(lines) > 1 else ""), end="")
+    if not m:
+        print(f"FAIL {name}: exit {proc.returncode}, no count line")
+        return 0, 1
+    passed, failed = int(m.group(1)), int(m.group(2))
+    if proc.returncode != 0 and failed == 0:
+        print(f"FAIL {name}: exit {proc.returncode}")
+        failed = 1
+    print(f"{name}: {passed} passed, {failed} failed")
+    return passed, failed
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ext", default="dist/svd")
+    ap.add_argument("--bin", default="build")
+    ap.add_argument("--asan", action="store_true")
+    args = ap.parse_args()
+
+    env = dict(os.environ)
+    pyenv = dict(env)
+    if args.asan:
+        env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=1"
+        env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+        cc = os.environ.get("CC", "cc")
+        libasan = subprocess.run([cc, "-print-file-name=libasan.so"],
+                                 stdout=subprocess.PIPE, text=True).stdout.strip()
+        pyenv = dict(env)
+        pyenv["LD_PRELOAD"] = libasan
+        # the interpreters themselves are not leak-free; the C parts check leaks
+        pyenv["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
+
+    py = sys.executable
+    parts = [
+        ("unit", [os.path.join(args.bin, "test_spectrum")], env),
+        ("sql", [os.path.join(args.bin, "sqltest"), args.ext]
+                + sorted(glob.glob(os.path.join("tests", "sql", "*.sql"))), env),
+        ("reference", [py, "tests/reference.py", args.ext], pyenv),
+        ("readme", [py, "tests/readme.py", args.ext], pyenv),
+    ]
+    total_p = total_f = 0
+    for name, cmd, e in parts:
+        p, f = run_part(name, cmd, e)
+        total_p += p
+        total_f += f
+    print(f"{total_p} passed, {total_f} failed")
+    return 1 if total_f else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+/*
+** test_spectrum.c: C unit tests of ext/spectrum.c on matrices whose singular
+** values are known exactly: X = U*diag(s)*V' with U, V orthonormal, built
+** here from random matrices by QR (U orthogonal to the ones vector for the
+** centered cases), and the same plus a large shared mean.
+**
+** Prints one line per failure and ends with "spectrum: N passed, M failed".
+*/
+#include "spectrum.h"
+
+#include <lapacke.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int nPass = 0, nFail = 0;
+static uint64_t rngState = 0x9e3779b97f4a7c15ull;
+
+/* Uniform in (-1, 1), deterministic. */
+static double rnd(void){
+  rngState ^= rngState<<13;
+  rngState ^= rngState>>7;
+  rngState ^= rngState<<17;
+  return (double)(rngState>>11)/(double)(1ull<<52) - 1.0;
+}
+
+static void check(int bOk, const char *zName, const char *zDetail){
+  if( bOk ){
+    nPass++;
+  }else{
+    nFail++;
+    printf("FAIL %s: %s\n", zName, zDetail);
+  }
+}
+
+/*
+** q (m x r column-major): r orthonormal columns. With bPerpOnes, every
+** column is also orthogonal to the all-ones vector.
+*/
+static void orthonormal(double *q, int m, int r, int bPerpOnes){
+  double *tau = malloc(sizeof(double)*r);
+  int i, j;
+  for(i=0; i<m*r; i++) q[i] = rnd();
+  if( bPerpOnes ){
+    for(j=0; j<r; j++){
+      double mean = 0;
+      for(i=0; i<m; i++) mean += q[i+j*m];
+      mean /= m;
+      for(i=0; i<m; i++) q[i+j*m] -= mean;
+    }
+  }
+  LAPACKE_dgeqrf(LAPACK_COL_MAJOR, m, r, q, m, tau);
+  LAPACKE_dorgqr(LAPACK_COL_MAJOR, m, r, r, q, m, tau);
+  free(tau);
+}
+
+/*
+** Row-major n x d matrix with singular values s[0..r-1] (r <= min(n,d),
+** r <= n-1 when centered) plus the row mean[] added to every row.
+*/
+static double *build(int n, int d, const double *s, int r, int bCenter,
+                     const double *mean){
+  double *u = malloc(sizeof(double)*n*r);
+  double *v = malloc(sizeof(double)*d*r);
+  double *x = calloc((size_t)n*d, sizeof(double));
+  int i, j, k;
+  orthonormal(u, n, r, bCenter);
+  orthonormal(v, d, r, 0);
+  for(i=0; i<n; i++){
+    for(j=0; j<d; j++){
+      double acc = 0;
+      for(k=0; k<r; k++) acc += u[i+k*n]*s[k]*v[j+k*d];
+      x[i*d+j] = acc + (mean ? mean[j] : 0.0);
+    }
+  }
+  free(u);
+  free(v);
+  return x;
+}
+
+/*
+** Reference singular values of x - 1*mean' by a different route: subtract
+** the mean (exact: x and mean are within a factor 2, Sterbenz), center what
+** is left, which is small, in plain double, and call dgesdd on all of it.
+** Rounding x = fl(U*S*V' + mean) moved it off U*S*V' by up to half an ulp
+** of the mean per entry, so the reference is of the data as stored.
+*/
+static void reference(const double *x, int n, int d, const double *mean,
+                      double *ref){
+  double *c = malloc(sizeof(double)*n*d);
+  int i, j;
+  for(j=0; j<d; j++){
+    double acc = 0;
+    for(i=0; i<n; i++) acc += x[i*d+j] - mean[j];
+    acc /= n;
+    for(i=0; i<n; i++) c[i*d+j] = (x[i*d+j] - mean[j]) - acc;
+  }
+  /* row-major n x d is column-major d x n: the same singular values */
+  LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', d, n, c, d, ref, 0, 1, 0, 1);
+  free(c);
+}
+
+/*
+** Expect sigma == s then zeros (no mean), or the reference() of the stored
+** data (with a mean), each within tol*sigma_1. Centered with n <= d, the
+** last value must be exactly 0.
+*/
+static void expect(const char *zName, int n, int d, const double *s, int r,
+                   int bCenter, const double *mean, double tol){
+  double *x = build(n, d, s, r, bCenter, mean);
+  int m = n<d ? n : d, i, rc;
+  double *sigma = malloc(sizeof(double)*m), worst = 0;
+  double *want = calloc(m, sizeof(double));
+  char zDetail[200];
+  SpecStatus st;
+  if( mean ){
+    reference(x, n, d, mean, want);
+  }else{
+    memcpy(want, s, sizeof(double)*r);
+  }
+  rc = specSingularValues(x, n, d, bCenter, sigma, &st);
+  if( rc!=SPEC_OK ){
+    snprintf(zDetail, sizeof(zDetail), "rc=%d", rc);
+    check(0, zName, zDetail);
+  }else{
+    for(i=0; i<m; i++){
+      double err = fabs(sigma[i]-want[i])/want[0];
+      if( err>worst ) worst = err;
+    }
+    snprintf(zDetail, sizeof(zDetail), "%dx%d worst error %.3g of sigma_1",
+             n, d, worst);
+    check(worst<=tol, zName, zDetail);
+    if( bCenter && n<=d ){
+      snprintf(zDetail, sizeof(zDetail), "%dx%d last value %.3g, not 0",
+               n, d, sigma[m-1]);
+      check(sigma[m-1]==0.0, zName, zDetail);
+    }
+  }
+  free(x);
+  free(sigma);
+  free(want);
+}
+
+/* Singular values descending from 10 down by a factor 1.3, r of them. */
+static void decaying(double *s, int r, double top){
+  int i;
+  for(i=0; i<r; i++) s[i] = top*pow(1.3, -i);
+}
+
+int main(void){
+  static const int aShape[][2] = {
+    {2, 2}, {3, 7}, {7, 3}, {20, 50}, {50, 20}, {40, 40}, {200, 30},
+    {30, 200}, {1, 5}, {5, 1}, {300, 300}
+  };
+  double s[300], mean[300];
+  size_t iShape;
+  int i;
+
+  for(iShape=0; iShape<sizeof(aShape)/sizeof(aShape[0]); iShape++){
+    int n = aShape[iShape][0], d = aShape[iShape][1];
+    int m = n<d ? n : d;
+    char zName[64];
+    decaying(s, m, 10.0);
+    snprintf(zName, sizeof(zName), "raw %dx%d", n, d);
+    expect(zName, n, d, s, m, 0, 0, 1e-13);
+    if( n>1 ){
+      int r = n-1<d ? n-1 : d;
+      snprintf(zName, sizeof(zName), "centered %dx%d", n, d);
+      expect(zName, n, d, s, r, 1, 0, 1e-12);
+      for(i=0; i<d; i++) mean[i] = 1e4*(1+rnd());
+      snprintf(zName, sizeof(zName), "centered %dx%d mean 1e4", n, d);
+      expect(zName, n, d, s, r, 1, mean, 1e-12);
+      /* rank-deficient: only 2 non-zero values */
+      if( r>2 ){
+        snprintf(zName, sizeof(zName), "centered rank 2 %dx%d", n, d);
+        expect(zName, n, d, s, 2, 1, mean, 1e-12);
+      }
+    }
+  }
+
+  /* equal singular values: any basis of the subspace is right */
+  for(i=0; i<5; i++) s[i] = 2.5;
+  expect("five equal values 12x8", 12, 8, s, 5, 0, 0, 1e-13);
+
+  /* huge and tiny magnitudes: the power-of-two scaling keeps them exact */
+  decaying(s, 6, 1e300);
+  expect("raw 6x9 sigma 1e300", 6, 9, s, 6, 0, 0, 1e-13);
+  decaying(s, 6, 1e-300);
+  expect("raw 9x6 sigma 1e-300", 9, 6, s, 6, 0, 0, 1e-13);
+  for(i=0; i<6; i++) mean[i] = 1e306*(1+rnd()*0.5);
+  decaying(s, 5, 1e300);
+  expect("centered 6x6 mean 1e306", 6, 6, s, 5, 1, mean, 1e-12);
+
+  /* n = 1, centered: exactly 0 */
+  {
+    double x[3] = {1e9, -2, 3}, sigma[1] = {-1};
+    int rc = specSingularValues(x, 1, 3, 1, sigma, 0);
+    check(rc==SPEC_OK && sigma[0]==0.0, "one row centered", "not [0]");
+  }
+  /* all zero */
+  {
+    double x[6] = {0}, sigma[2] = {-1, -1};
+    int rc = specSingularValues(x, 3, 2, 0, sigma, 0);
+    check(rc==SPEC_OK && sigma[0]==0.0 && sigma[1]==0.0, "zero matrix",
+          "not [0,0]");
+  }
+  /* a singular value beyond DBL_MAX */
+  {
+    double x[4] = {1.5e308, 1.5e308, 1.5e308, 1.5e308}, sigma[2];
+    int rc = specSingularValues(x, 2, 2, 0, sigma, 0);
+    check(rc==SPEC_OVERFLOW, "overflow", "not SPEC_OVERFLOW");
+  }
+  /* beyond the size limit */
+  {
+    double x[1] = {0}, sigma[1];
+    int rc = specSingularValues(x, SPEC_MAX_K+1, SPEC_MAX_K+1, 0, sigma, 0);
+    check(rc==SPEC_TOOBIG, "too big", "not SPEC_TOOBIG");
+  }
+
+  printf("spectrum: %d passed, %d failed\n", nPass, nFail);
+  return nFail ? 1 : 0;
+}
