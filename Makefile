@@ -69,7 +69,7 @@ test: dist/svd.so build/test_spectrum build/sqltest
 	  exit 1; }
 	$(PYTHON) tests/run.py --ext dist/svd --bin build
 
-test-asan: build/asan/svd.so build/asan/test_spectrum build/asan/sqltest
+test-asan: dist/svd.so build/asan/svd.so build/asan/test_spectrum build/asan/sqltest
 	$(PYTHON) tests/run.py --ext build/asan/svd --bin build/asan --asan
 
 deps:

@@ -111,7 +111,7 @@ static void expect(const char *zName, int n, int d, const double *s, int r,
   double *x = build(n, d, s, r, bCenter, mean);
   int m = n<d ? n : d, i, rc;
   double *sigma = malloc(sizeof(double)*m), worst = 0;
-  double *want = calloc(m, sizeof(double));
+  double *want = calloc((size_t)(m>0 ? m : 1), sizeof(double));
   char zDetail[200];
   SpecStatus st;
   if( mean ){
