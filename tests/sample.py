@@ -1,0 +1,87 @@
+"""Checks on the bundled GloVe sample (examples/sample.sql) and the demo.
+
+    /usr/bin/python3 tests/sample.py dist/svd
+
+1. The sample loads: 14 groups, unique words, every vector 100 finite float32.
+2. Every group's spectrum matches numpy's to 1e-12 * sigma_1, and for every
+   group with n <= d the last value is at most 1e-12 * sigma_1.
+3. sql/demo.sql runs to the end in the sqlite3 shell and prints every section.
+"""
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+passed = failed = 0
+
+
+def check(ok, name, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL sample {name}: {detail}")
+
+
+def main():
+    ext = sys.argv[1] if len(sys.argv) > 1 else "dist/svd"
+    with open(os.path.join(ROOT, "examples", "sample.sql"), encoding="utf-8") as f:
+        script = f.read()
+    db = sqlite3.connect(":memory:")
+    db.enable_load_extension(True)
+    db.load_extension(ext)
+    db.executescript(script)
+
+    groups = dict(db.execute("SELECT category, count(*) FROM words GROUP BY category"))
+    check(len(groups) == 14 and groups.get("random") == 300, "groups", str(groups))
+    check(all(20 <= n <= 60 for g, n in groups.items() if g != "random"),
+          "group sizes 20..60", str(groups))
+    (dup,) = db.execute("SELECT count(*) - count(DISTINCT word) FROM words").fetchone()
+    check(dup == 0, "unique words", f"{dup} duplicates")
+    rows = db.execute("SELECT w.category, e.vec FROM emb e JOIN words w USING(id) ORDER BY w.id").fetchall()
+    check(len(rows) == sum(groups.values()), "every word has a vector", str(len(rows)))
+    mats = {}
+    for cat, vec in rows:
+        mats.setdefault(cat, []).append(np.frombuffer(vec, dtype="<f4"))
+    check(all(v.shape == (100,) and np.all(np.isfinite(v)) for m in mats.values() for v in m),
+          "vectors are 100 finite float32", "")
+
+    for cat, text in db.execute(
+            "SELECT w.category, svd_spectrum(e.vec) FROM emb e JOIN words w USING(id) GROUP BY w.category"):
+        x = np.array(mats[cat], dtype=np.float64)
+        ref = np.linalg.svd(x - x.mean(axis=0), compute_uv=False)
+        got = np.array(json.loads(text))
+        n, d = x.shape
+        err = np.max(np.abs(got - ref)) / ref[0] if len(got) == len(ref) else np.inf
+        check(err <= 1e-12, f"{cat} spectrum vs numpy", f"{n}x{d} worst error {err:.3g} of sigma_1")
+        if n <= d:
+            check(got[-1] <= 1e-12 * got[0], f"{cat} last sigma is 0", f"{got[-1]:.3g}")
+    db.close()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "demo.db")
+        subprocess.run(["sqlite3", path], input=script, text=True, check=True)
+        with open(os.path.join(ROOT, "sql", "demo.sql"), encoding="utf-8") as f:
+            demo = f.read()
+        proc = subprocess.run(["sqlite3", "-bail", "-cmd", f".load {ext}", path], input=demo,
+                              text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+        check(proc.returncode == 0 and proc.stderr == "", "demo runs",
+              f"exit {proc.returncode}: {proc.stderr.strip()}")
+        for section in ("== 1.", "== 2.", "== 3.", "== 4."):
+            check(section in proc.stdout, f"demo prints section {section}", proc.stdout[-300:])
+        # the last section's table has its two rows
+        tail = proc.stdout.split("== 4.")[-1]
+        check("│ vehicle │" in tail and "│ random  │" in tail, "demo prints the last table", tail[-300:])
+
+    print(f"sample: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
