@@ -5,7 +5,8 @@
 1. The sample loads: 14 groups, unique words, every vector 100 finite float32.
 2. Every group's spectrum matches numpy's to 1e-12 * sigma_1, and for every
    group with n <= d the last value is at most 1e-12 * sigma_1.
-3. sql/demo.sql runs to the end in the sqlite3 shell and prints every section.
+3. sql/demo.sql runs to the end in the sqlite3 shell and prints every
+   section, and README's excerpt of its output is in that output.
 """
 import json
 import os
@@ -78,6 +79,12 @@ def main():
         # the last section's table has its two rows
         tail = proc.stdout.split("== 4.")[-1]
         check("│ vehicle │" in tail and "│ random  │" in tail, "demo prints the last table", tail[-300:])
+        # README's excerpt of the demo output is real output
+        with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+            readme = f.read()
+        excerpt = readme.split("<!-- demo excerpt")[1].split("```text\n")[1].split("```")[0]
+        missing = [l for l in excerpt.splitlines() if l not in proc.stdout.splitlines()]
+        check(excerpt.strip() and not missing, "README demo excerpt is real output", str(missing[:2]))
 
     print(f"sample: {passed} passed, {failed} failed")
     return 1 if failed else 0
