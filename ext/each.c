@@ -105,7 +105,6 @@ static int eachFilter(sqlite3_vtab_cursor *cur, int idxNum,
   EachCursor *pCur = (EachCursor*)cur;
   sqlite3_vtab *pVtab = cur->pVtab;
   sqlite3_value *pVal = argc>0 ? argv[0] : 0;
-  const char *z;
   char *zErr = 0;
   double rCum = 0.0;
   sqlite3_int64 i;
@@ -120,17 +119,7 @@ static int eachFilter(sqlite3_vtab_cursor *cur, int idxNum,
         "returns"));
   }
   if( eType==SQLITE_NULL ) return SQLITE_OK;
-  if( eType!=SQLITE_TEXT ){
-    return eachError(pVtab, SQLITE_ERROR, sqlite3_mprintf(
-        "svd_spectrum_each(): SPECTRUM is %s; expected a JSON array of "
-        "non-negative numbers as TEXT",
-        eType==SQLITE_INTEGER ? "an INTEGER" :
-        eType==SQLITE_FLOAT ? "a REAL" : "a BLOB"));
-  }
-  z = (const char*)sqlite3_value_text(pVal);
-  if( z==0 ) return SQLITE_NOMEM;
-  rc = vecParseJson(z, sqlite3_value_bytes(pVal), "svd_spectrum_each",
-                    "SPECTRUM", &pCur->buf, &zErr);
+  rc = vecReadSpectrum(pVal, "svd_spectrum_each", &pCur->buf, &zErr);
   if( rc ){
     pCur->buf.n = 0;
     return eachError(pVtab, rc, zErr);
@@ -139,14 +128,6 @@ static int eachFilter(sqlite3_vtab_cursor *cur, int idxNum,
   pCur->rMax = 0.0;
   for(i=0; i<pCur->buf.n; i++){
     double v = pCur->buf.a[i];
-    if( v<0.0 ){
-      char zNum[VEC_FMT_MAX];
-      vecFmtDouble(v, zNum);
-      pCur->buf.n = 0;
-      return eachError(pVtab, SQLITE_ERROR, sqlite3_mprintf(
-          "svd_spectrum_each(): SPECTRUM has %s at element %lld; expected "
-          "non-negative numbers", zNum, i+1));
-    }
     pCur->rTotal += v*v;
     if( v>pCur->rMax ) pCur->rMax = v;
   }

@@ -275,6 +275,35 @@ int vecRead(sqlite3_value *pVal, const char *zFunc, const char *zWhat,
   return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
+int vecReadSpectrum(sqlite3_value *pVal, const char *zFunc, VecBuf *pBuf,
+                    char **pzErr){
+  int eType = sqlite3_value_type(pVal), rc;
+  const char *z;
+  sqlite3_int64 i;
+  if( eType!=SQLITE_TEXT ){
+    *pzErr = sqlite3_mprintf(
+        "%s(): SPECTRUM is %s; expected a JSON array of non-negative numbers "
+        "as TEXT", zFunc, vecTypeName(eType));
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  z = (const char*)sqlite3_value_text(pVal);
+  if( z==0 ) return SQLITE_NOMEM;
+  rc = vecParseJson(z, sqlite3_value_bytes(pVal), zFunc, "SPECTRUM", pBuf,
+                    pzErr);
+  if( rc ) return rc;
+  for(i=0; i<pBuf->n; i++){
+    if( pBuf->a[i]<0.0 ){
+      char zNum[VEC_FMT_MAX];
+      vecFmtDouble(pBuf->a[i], zNum);
+      *pzErr = sqlite3_mprintf(
+          "%s(): SPECTRUM has %s at element %lld; expected non-negative "
+          "numbers", zFunc, zNum, i+1);
+      return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+    }
+  }
+  return SQLITE_OK;
+}
+
 /* Append ".0" to an integral-looking number so it reads as a float. */
 static int vecFloatify(char *z, int n){
   if( strpbrk(z, ".eEni")==0 ){

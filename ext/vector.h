@@ -38,6 +38,13 @@ int vecRead(sqlite3_value *pVal, const char *zFunc, const char *zWhat,
 int vecParseJson(const char *z, sqlite3_int64 n, const char *zFunc,
                  const char *zWhat, VecBuf *pBuf, char **pzErr);
 
+/*
+** Read a SPECTRUM argument (not NULL): TEXT holding a JSON array of finite
+** non-negative numbers, as svd_spectrum() returns. Errors as for vecRead.
+*/
+int vecReadSpectrum(sqlite3_value *pVal, const char *zFunc, VecBuf *pBuf,
+                    char **pzErr);
+
 void vecBufFree(VecBuf *pBuf);
 
 /*
