@@ -32,6 +32,11 @@ void embDimsFunc(sqlite3_context*, int, sqlite3_value**);
 void aggSpectrumStep(sqlite3_context*, int, sqlite3_value**);
 void aggSpectrumFinal(sqlite3_context*);
 
+/* measures.c */
+void measEffectiveRankFunc(sqlite3_context*, int, sqlite3_value**);
+void measParticipationFunc(sqlite3_context*, int, sqlite3_value**);
+void measComponentsForFunc(sqlite3_context*, int, sqlite3_value**);
+
 /* each.c */
 extern sqlite3_module eachModule;
 

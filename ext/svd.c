@@ -37,6 +37,10 @@ static const struct {
     aggSpectrumStep, aggSpectrumFinal },
   { "svd_spectrum", 2, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, 0,
     aggSpectrumStep, aggSpectrumFinal },
+  /* measures.c */
+  { "svd_effective_rank",      1, SVD_SCALAR, measEffectiveRankFunc, 0, 0 },
+  { "svd_participation_ratio", 1, SVD_SCALAR, measParticipationFunc, 0, 0 },
+  { "svd_components_for",      2, SVD_SCALAR, measComponentsForFunc, 0, 0 },
 };
 
 static const struct {

@@ -167,6 +167,27 @@ def shortest_text(c, db, rng):
             str([(float(v), a, b) for v, a, b in zip(d, ours, pys) if a != b][:3]))
 
 
+def measures(c, db, rng):
+    """Effective rank, participation ratio, components_for against numpy."""
+    for n, d in [(30, 10), (10, 30), (200, 50), (64, 64)]:
+        x = rng.normal(size=(n, d)) * np.linspace(5, 0.1, d)
+        text = spectrum(db, x, False)
+        s = reference(x.astype(np.float32).astype(np.float64))
+        p = s / s.sum()
+        p = p[p > 0]
+        erank = float(np.exp(-(p * np.log(p)).sum()))
+        pr = float((s ** 2).sum() ** 2 / (s ** 4).sum())
+        cum = np.cumsum(s ** 2) / (s ** 2).sum()
+        got = db.execute("SELECT svd_effective_rank(?), svd_participation_ratio(?)",
+                         (text, text)).fetchone()
+        c.check(abs(got[0] - erank) <= 1e-12 * erank, f"effective rank {n}x{d}", f"{got[0]} vs {erank}")
+        c.check(abs(got[1] - pr) <= 1e-12 * pr, f"participation ratio {n}x{d}", f"{got[1]} vs {pr}")
+        for frac in (0.5, 0.8, 0.9, 0.99):
+            want = int(np.argmax(cum >= frac)) + 1
+            (k,) = db.execute("SELECT svd_components_for(?, ?)", (text, frac)).fetchone()
+            c.check(k == want, f"components_for {frac} {n}x{d}", f"{k} vs {want}")
+
+
 def run(ext, seed=20261127):
     c = Checker()
     rng = np.random.default_rng(seed)
@@ -175,6 +196,7 @@ def run(ext, seed=20261127):
     large_mean(c, db, rng)
     structured(c, db, rng)
     shortest_text(c, db, rng)
+    measures(c, db, rng)
     db.close()
     return c.passed, c.failed
 
