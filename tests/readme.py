@@ -60,7 +60,9 @@ def node_ready():
 
 
 def run_block(lang, code, ext, db):
-    code = code.replace("./dist/svd", ext).replace("dist/svd", ext)
+    if lang != "js":
+        # node is not built for a preloaded ASan runtime: it keeps dist/svd
+        code = code.replace("./dist/svd", ext).replace("dist/svd", ext)
     if lang == "sql":
         cmd = ["sqlite3", "-cmd", f".load {ext}", db]
         env = None
@@ -74,9 +76,7 @@ def run_block(lang, code, ext, db):
         cmd = ["node", "-e", code]
         code = None
         env = dict(os.environ, NODE_PATH=os.path.join(NODE_DIR, "node_modules"))
-        # node is not built for a preloaded ASan runtime; it loads the plain build
         env.pop("LD_PRELOAD", None)
-        cmd[-1] = cmd[-1].replace(ext, "dist/svd")
     proc = subprocess.run(cmd, input=code, cwd=ROOT, env=env, text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     return proc.stdout
