@@ -28,7 +28,7 @@ ALL_CFLAGS := $(WARN) $(CFLAGS) -fPIC $(PKG_CFLAGS)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 EXT_SRC := ext/svd.c ext/vector.c ext/spectrum.c ext/options.c ext/emb.c \
-           ext/aggregate.c ext/each.c ext/measures.c
+           ext/aggregate.c ext/each.c ext/measures.c ext/basis.c
 EXT_HDR := $(wildcard ext/*.h)
 
 .PHONY: all test test-asan deps check-deps install clean demo sample glove

@@ -1,5 +1,9 @@
 /*
-** aggregate.c: svd_spectrum(X [, OPTIONS]), an aggregate.
+** aggregate.c: the aggregates over a group's rows,
+**
+**   svd_spectrum(X [, OPTIONS])  its singular values, JSON text
+**   svd_basis(X, K [, OPTIONS])  its mean and top K principal directions, a
+**                                BLOB (layout in basis.c)
 **
 **   SELECT category, svd_spectrum(vec) FROM emb GROUP BY category;
 **   -> '[2.75,1.5,0.0]'
@@ -17,7 +21,10 @@
 **   5. The rows are kept as doubles (the exact method): at most
 **      AGG_MAX_BYTES of them, which keeps below SQLite's 2 GiB allocation
 **      limit, and min(n, d) <= SPEC_MAX_K.
+**   6. svd_basis: K is an INTEGER, the same on every row, from 1 to
+**      min(n, d) (checked when the group is complete).
 */
+#include "basis.h"
 #include "glue.h"
 #include "options.h"
 #include "spectrum.h"
@@ -39,13 +46,17 @@ struct AggSpectrum {
   VecBuf buf;             /* the current row, parsed */
   char *zOpt;             /* OPTIONS text of the first row ('' if none) */
   SvdOptions opt;         /* zOpt, parsed */
+  const char *zFunc;      /* "svd_spectrum" or "svd_basis", for errors */
+  sqlite3_int64 nK;       /* svd_basis: K of the first row; 0 before it */
 };
 
 static void aggFree(AggSpectrum *p){
+  const char *zFunc = p->zFunc;
   sqlite3_free(p->aRow);
   sqlite3_free(p->zOpt);
   vecBufFree(&p->buf);
   memset(p, 0, sizeof(*p));
+  p->zFunc = zFunc;
 }
 
 /* First row: parse OPTIONS and keep its text; later rows: the same text. */
@@ -56,15 +67,15 @@ static int aggOptions(AggSpectrum *p, sqlite3_value *pOpt, char **pzErr){
     if( z==0 ) return SQLITE_NOMEM;
   }
   if( p->zOpt==0 ){
-    int rc = optParse(pOpt, "svd_spectrum", &p->opt, pzErr);
+    int rc = optParse(pOpt, p->zFunc, &p->opt, pzErr);
     if( rc ) return rc;
     p->zOpt = sqlite3_mprintf("%s", z);
     return p->zOpt ? SQLITE_OK : SQLITE_NOMEM;
   }
   if( strcmp(p->zOpt, z)!=0 ){
     *pzErr = sqlite3_mprintf(
-        "svd_spectrum(): OPTIONS changed within a group, from '%s' to '%s'; "
-        "it must be the same for every row", p->zOpt, z);
+        "%s(): OPTIONS changed within a group, from '%s' to '%s'; "
+        "it must be the same for every row", p->zFunc, p->zOpt, z);
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   return SQLITE_OK;
@@ -78,9 +89,9 @@ static int aggReserve(AggSpectrum *p, char **pzErr){
     double *aNew;
     if( p->nRow>=nMaxRow ){
       *pzErr = sqlite3_mprintf(
-          "svd_spectrum(): the group exceeds %lld rows of %lld dimensions, "
+          "%s(): the group exceeds %lld rows of %lld dimensions, "
           "the 2 GiB of doubles the exact method may keep",
-          nMaxRow, p->nDim);
+          p->zFunc, nMaxRow, p->nDim);
       return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
     }
     if( nNew>nMaxRow ) nNew = nMaxRow;
@@ -93,48 +104,67 @@ static int aggReserve(AggSpectrum *p, char **pzErr){
   return SQLITE_OK;
 }
 
-/* svd_spectrum(X [, OPTIONS]): step */
-void aggSpectrumStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
-  AggSpectrum *p = sqlite3_aggregate_context(ctx, sizeof(AggSpectrum));
+/*
+** Add row pX (any value; NULL is skipped) to the group p. Returns 1, or 0
+** after reporting an error (and freeing the group).
+*/
+static int aggAddRow(sqlite3_context *ctx, AggSpectrum *p, sqlite3_value *pX,
+                     sqlite3_value *pOpt){
   char zWhat[40];
   char *zErr = 0;
   int rc;
 
-  if( p==0 ){
-    sqlite3_result_error_nomem(ctx);
-    return;
-  }
-  rc = aggOptions(p, argc>1 ? argv[1] : 0, &zErr);
-  if( rc ) goto step_error;
-  if( sqlite3_value_type(argv[0])==SQLITE_NULL ) return;
+  rc = aggOptions(p, pOpt, &zErr);
+  if( rc ) goto add_error;
+  if( sqlite3_value_type(pX)==SQLITE_NULL ) return 1;
 
   snprintf(zWhat, sizeof(zWhat), "row %lld", p->nRow+1);
-  rc = vecRead(argv[0], "svd_spectrum", zWhat, &p->buf, &zErr);
-  if( rc ) goto step_error;
+  rc = vecRead(pX, p->zFunc, zWhat, &p->buf, &zErr);
+  if( rc ) goto add_error;
   if( p->nRow==0 ){
     p->nDim = p->buf.n;
   }else if( p->buf.n!=p->nDim ){
     zErr = sqlite3_mprintf(
-        "svd_spectrum(): row %lld has %lld dimensions, expected %lld",
-        p->nRow+1, p->buf.n, p->nDim);
+        "%s(): row %lld has %lld dimensions, expected %lld",
+        p->zFunc, p->nRow+1, p->buf.n, p->nDim);
     rc = SQLITE_ERROR;
-    goto step_error;
+    goto add_error;
   }
   rc = aggReserve(p, &zErr);
-  if( rc ) goto step_error;
+  if( rc ) goto add_error;
   memcpy(p->aRow + p->nRow*p->nDim, p->buf.a,
          (size_t)p->nDim*sizeof(double));
   p->nRow++;
-  return;
+  return 1;
 
-step_error:
+add_error:
   aggFree(p);
   svdResultError(ctx, rc, zErr);
+  return 0;
+}
+
+/* The group's state, created on the first call; NULL after reporting OOM. */
+static AggSpectrum *aggContext(sqlite3_context *ctx, const char *zFunc){
+  AggSpectrum *p = sqlite3_aggregate_context(ctx, sizeof(AggSpectrum));
+  if( p==0 ){
+    sqlite3_result_error_nomem(ctx);
+  }else{
+    p->zFunc = zFunc;
+  }
+  return p;
+}
+
+/* svd_spectrum(X [, OPTIONS]): step */
+void aggSpectrumStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  AggSpectrum *p = aggContext(ctx, "svd_spectrum");
+  if( p ) aggAddRow(ctx, p, argv[0], argc>1 ? argv[1] : 0);
 }
 
 /* A failed specSingularValues() as an SQL error. */
 static void aggSpecError(sqlite3_context *ctx, int rc, const SpecStatus *pSt,
-                         sqlite3_int64 nRow, sqlite3_int64 nDim){
+                         const AggSpectrum *p){
+  const char *zFunc = p->zFunc;
+  sqlite3_int64 nRow = p->nRow, nDim = p->nDim;
   char *zErr = 0;
   switch( rc ){
     case SPEC_NOMEM:
@@ -142,26 +172,26 @@ static void aggSpecError(sqlite3_context *ctx, int rc, const SpecStatus *pSt,
       return;
     case SPEC_TOOBIG:
       zErr = sqlite3_mprintf(
-          "svd_spectrum(): a group of %lld rows of %lld dimensions has more "
+          "%s(): a group of %lld rows of %lld dimensions has more "
           "than %d singular values, the limit of the exact method",
-          nRow, nDim, SPEC_MAX_K);
+          zFunc, nRow, nDim, SPEC_MAX_K);
       break;
     case SPEC_OVERFLOW:
       zErr = sqlite3_mprintf(
-          "svd_spectrum(): a singular value exceeds the range of a double; "
-          "scale the vectors down");
+          "%s(): a singular value exceeds the range of a double; "
+          "scale the vectors down", zFunc);
       break;
     default:
       if( pSt->info<0 ){
         zErr = sqlite3_mprintf(
-            "svd_spectrum(): internal error: LAPACK %s rejected argument %d "
+            "%s(): internal error: LAPACK %s rejected argument %d "
             "(a bug in sqlite-svd; please report it)",
-            pSt->zRoutine, -pSt->info);
+            zFunc, pSt->zRoutine, -pSt->info);
       }else{
         zErr = sqlite3_mprintf(
-            "svd_spectrum(): LAPACK %s did not converge (info %d) on a group "
+            "%s(): LAPACK %s did not converge (info %d) on a group "
             "of %lld rows of %lld dimensions",
-            pSt->zRoutine, pSt->info, nRow, nDim);
+            zFunc, pSt->zRoutine, pSt->info, nRow, nDim);
       }
       break;
   }
@@ -192,7 +222,7 @@ void aggSpectrumFinal(sqlite3_context *ctx){
   rc = specSingularValues(p->aRow, p->nRow, p->nDim, p->opt.bCenter, aSigma,
                           &st);
   if( rc!=SPEC_OK ){
-    aggSpecError(ctx, rc, &st, p->nRow, p->nDim);
+    aggSpecError(ctx, rc, &st, p);
   }else{
     zJson = vecToJson(aSigma, nVal, 0, &nOut);
     if( zJson==0 ){
@@ -204,5 +234,77 @@ void aggSpectrumFinal(sqlite3_context *ctx){
     }
   }
   sqlite3_free(aSigma);
+  aggFree(p);
+}
+
+/* svd_basis(X, K [, OPTIONS]): step */
+void aggBasisStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  AggSpectrum *p = aggContext(ctx, "svd_basis");
+  sqlite3_int64 nK;
+  if( p==0 ) return;
+  if( sqlite3_value_type(argv[1])!=SQLITE_INTEGER
+   || (nK = sqlite3_value_int64(argv[1]))<1 ){
+    char z[VEC_FMT_MAX+8];
+    const unsigned char *zK = sqlite3_value_text(argv[1]);
+    snprintf(z, sizeof(z), "%.*s", VEC_FMT_MAX, zK ? (const char*)zK : "NULL");
+    aggFree(p);
+    svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
+        "svd_basis(): K is %s; expected an INTEGER from 1 to min(n, d), "
+        "the number of directions to keep", z));
+    return;
+  }
+  if( p->nK==0 ){
+    p->nK = nK;
+  }else if( p->nK!=nK ){
+    svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
+        "svd_basis(): K changed within a group, from %lld to %lld; "
+        "it must be the same for every row", p->nK, nK));
+    aggFree(p);
+    return;
+  }
+  aggAddRow(ctx, p, argv[0], argc>2 ? argv[2] : 0);
+}
+
+/* svd_basis(X, K [, OPTIONS]): final */
+void aggBasisFinal(sqlite3_context *ctx){
+  AggSpectrum *p = sqlite3_aggregate_context(ctx, 0);
+  sqlite3_int64 nMax;
+  BasisData bd;
+  SpecStatus st;
+  int rc;
+
+  if( p==0 ) return;
+  if( p->nRow==0 ){
+    aggFree(p);
+    return;
+  }
+  nMax = p->nRow<p->nDim ? p->nRow : p->nDim;
+  if( p->nK>nMax ){
+    svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
+        "svd_basis(): K is %lld but the group has %lld rows of %lld "
+        "dimensions; K may be at most min(n, d) = %lld",
+        p->nK, p->nRow, p->nDim, nMax));
+    aggFree(p);
+    return;
+  }
+  if( nMax>SPEC_MAX_K ){
+    aggSpecError(ctx, SPEC_TOOBIG, &st, p);
+    aggFree(p);
+    return;
+  }
+  rc = basisAlloc(&bd, p->nRow, (int)p->nDim, (int)p->nK, p->opt.bCenter);
+  if( rc ){
+    aggFree(p);
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  rc = specBasis(p->aRow, p->nRow, p->nDim, p->opt.bCenter, (int)p->nK,
+                 bd.aMean, bd.aSigma, bd.aDir, &st);
+  if( rc!=SPEC_OK ){
+    aggSpecError(ctx, rc, &st, p);
+  }else{
+    basisResult(ctx, &bd);
+  }
+  basisFree(&bd);
   aggFree(p);
 }

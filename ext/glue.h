@@ -31,6 +31,14 @@ void embDimsFunc(sqlite3_context*, int, sqlite3_value**);
 /* aggregate.c */
 void aggSpectrumStep(sqlite3_context*, int, sqlite3_value**);
 void aggSpectrumFinal(sqlite3_context*);
+void aggBasisStep(sqlite3_context*, int, sqlite3_value**);
+void aggBasisFinal(sqlite3_context*);
+
+/* basis.c */
+void basisProjectFunc(sqlite3_context*, int, sqlite3_value**);
+void basisCoordFunc(sqlite3_context*, int, sqlite3_value**);
+void basisDirectionFunc(sqlite3_context*, int, sqlite3_value**);
+void basisJsonFunc(sqlite3_context*, int, sqlite3_value**);
 
 /* measures.c */
 void measEffectiveRankFunc(sqlite3_context*, int, sqlite3_value**);

@@ -72,16 +72,19 @@ static void specScale(double *a, int64_t n, double s){
 
 /*
 ** Steps 2 and 3 on X' (d x n column-major). Afterwards columns 1..n-1 of X'
-** hold the centered rows, rotated. Returns SPEC_OK or SPEC_NOMEM.
+** hold the centered rows, rotated; aMean[0..d-1] holds the column mean and
+** aMean[d..2d-1] the mean of what subtracting it left, so that the two sum
+** to the mean with twice a double's precision.
+** Returns SPEC_OK, SPEC_NOMEM or SPEC_LAPACK.
 */
-static int specCenter(double *a, int nRow, int nDim, SpecStatus *pStatus){
+static int specCenter(double *a, int nRow, int nDim, double *aMean,
+                      SpecStatus *pStatus){
   double *aOne = malloc(sizeof(double)*(size_t)nRow); /* ones, then v */
-  double *aMean = malloc(sizeof(double)*(size_t)nDim);
   double *aWork = malloc(sizeof(double)*(size_t)nDim);
   double alpha = 1.0, tau = 0.0;
   int i, info, rc = SPEC_OK;
 
-  if( aOne==0 || aMean==0 || aWork==0 ){
+  if( aOne==0 || aWork==0 ){
     rc = SPEC_NOMEM;
     goto center_out;
   }
@@ -90,6 +93,8 @@ static int specCenter(double *a, int nRow, int nDim, SpecStatus *pStatus){
   cblas_dgemv(CblasColMajor, CblasNoTrans, nDim, nRow, 1.0/nRow, a, nDim,
               aOne, 1, 0.0, aMean, 1);
   cblas_dger(CblasColMajor, nDim, nRow, -1.0, aMean, 1, aOne, 1, a, nDim);
+  cblas_dgemv(CblasColMajor, CblasNoTrans, nDim, nRow, 1.0/nRow, a, nDim,
+              aOne, 1, 0.0, aMean+nDim, 1);
 
   /* H = I - tau*v*v' with v = (1, aOne[1..]) maps the all-ones vector to
   ** beta*e1. X'*H is (H*X)' since H is symmetric. */
@@ -105,28 +110,24 @@ static int specCenter(double *a, int nRow, int nDim, SpecStatus *pStatus){
 
 center_out:
   free(aOne);
-  free(aMean);
   free(aWork);
   return rc;
 }
 
 /*
 ** Step 4: reduce the d x m column-major matrix b (leading dimension ld) to
-** the k x k triangle t (k = min(d, m), column-major, zeros elsewhere).
+** the k x k triangle t (k = min(d, m), column-major, zeros elsewhere). The
+** reflectors stay in b, their factors in aTau[0..k-1], so that a caller can
+** apply Q (tall case, d >= m) to vectors of the triangle.
 */
 static int specTriangle(double *b, int nDim, int nCol, int ld, double *t,
-                        SpecStatus *pStatus){
+                        double *aTau, SpecStatus *pStatus){
   int k = nDim<nCol ? nDim : nCol;
-  double *aTau = malloc(sizeof(double)*(size_t)k);
   double *aWork = 0, q = 0.0;
   int info, i, j, rc = SPEC_OK;
   int bQr = nDim>=nCol; /* tall: R is k x k upper; wide: L is k x k lower */
   const char *zRoutine = bQr ? "dgeqrf" : "dgelqf";
 
-  if( aTau==0 ){
-    rc = SPEC_NOMEM;
-    goto tri_out;
-  }
   info = bQr ? LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, nDim, nCol, b, ld, aTau,
                                    &q, -1)
              : LAPACKE_dgelqf_work(LAPACK_COL_MAJOR, nDim, nCol, b, ld, aTau,
@@ -156,7 +157,6 @@ static int specTriangle(double *b, int nDim, int nCol, int ld, double *t,
   }
 
 tri_out:
-  free(aTau);
   free(aWork);
   return rc;
 }
@@ -208,54 +208,223 @@ svd_out:
   return rc;
 }
 
-int specSingularValues(double *a, int64_t n, int64_t d, int bCenter,
-                       double *sigma, SpecStatus *pStatus){
-  int64_t s = n<d ? n : d;   /* values returned */
-  int64_t m;                 /* rows left after centering */
-  double *b;                 /* those rows, as columns of X' */
-  double *t = 0, amax;
-  int k, e = 0, rc = SPEC_OK, i;
+/*
+** Steps 1 to 3, shared by both entry points: scale a[] by 2^-e (*pE = e, or
+** 0), center it when asked (aMean[0..2d-1] = column mean as in specCenter,
+** scaled; zeros when not
+** centering), and point *pB at the m rows that remain (*pM = m). An all-zero
+** matrix or a single centered row leaves *pM = 0: nothing to decompose.
+*/
+static int specPrepare(double *a, int64_t n, int64_t d, int bCenter,
+                       double *aMean, int *pE, double **pB, int *pM,
+                       SpecStatus *pStatus){
+  double amax = specAbsMax(a, n*d);
+  int rc;
 
+  *pE = 0;
+  *pB = a;
+  *pM = 0;
+  memset(aMean, 0, sizeof(double)*(size_t)d*2);
+  if( amax==0.0 ) return SPEC_OK;
+  if( amax>ldexp(1.0, SPEC_BIG_EXP) || amax<ldexp(1.0, -SPEC_BIG_EXP) ){
+    *pE = ilogb(amax);
+    specScale(a, n*d, ldexp(1.0, -*pE));
+  }
+  if( !bCenter ){
+    *pM = (int)n;
+    return SPEC_OK;
+  }
+  if( n==1 ){
+    memcpy(aMean, a, sizeof(double)*(size_t)d);
+    return SPEC_OK;
+  }
+  rc = specCenter(a, (int)n, (int)d, aMean, pStatus);
+  *pB = a + d;
+  *pM = (int)n - 1;
+  return rc;
+}
+
+static void specStatusClear(SpecStatus *pStatus){
   if( pStatus ){
     pStatus->zRoutine = 0;
     pStatus->info = 0;
   }
+}
+
+/* Multiply sigma[0..k-1] back by 2^e. */
+static int specUnscale(double *sigma, int k, int e){
+  int i;
+  for(i=0; i<k && e; i++){
+    sigma[i] = ldexp(sigma[i], e);
+    if( isinf(sigma[i]) ) return SPEC_OVERFLOW;
+  }
+  return SPEC_OK;
+}
+
+int specSingularValues(double *a, int64_t n, int64_t d, int bCenter,
+                       double *sigma, SpecStatus *pStatus){
+  int64_t s = n<d ? n : d;   /* values returned */
+  double *b;                 /* rows left to decompose, as columns of X' */
+  double *aMean, *t = 0;
+  int k, e, m, rc;
+
+  specStatusClear(pStatus);
   if( n<1 || d<1 || n>INT_MAX || d>INT_MAX || s>SPEC_MAX_K ) return SPEC_TOOBIG;
   memset(sigma, 0, sizeof(double)*(size_t)s);
-
-  amax = specAbsMax(a, n*d);
-  if( amax==0.0 ) return SPEC_OK;
-  if( amax>ldexp(1.0, SPEC_BIG_EXP) || amax<ldexp(1.0, -SPEC_BIG_EXP) ){
-    e = ilogb(amax);
-    specScale(a, n*d, ldexp(1.0, -e));
-  }
-
-  b = a;
-  m = n;
-  if( bCenter ){
-    if( n==1 ) return SPEC_OK;
-    rc = specCenter(a, (int)n, (int)d, pStatus);
-    if( rc ) return rc;
-    b = a + d;
-    m = n - 1;
-  }
+  aMean = malloc(sizeof(double)*(size_t)d*2);
+  if( aMean==0 ) return SPEC_NOMEM;
+  rc = specPrepare(a, n, d, bCenter, aMean, &e, &b, &m, pStatus);
+  free(aMean);
+  if( rc || m==0 ) return rc;
 
   k = (int)(m<d ? m : d);
-  t = malloc(sizeof(double)*(size_t)k*k*2);
+  t = malloc(sizeof(double)*((size_t)k*k*2 + (size_t)k));
   if( t==0 ) return SPEC_NOMEM;
-  rc = specTriangle(b, (int)d, (int)m, (int)d, t, pStatus);
+  rc = specTriangle(b, (int)d, m, (int)d, t, t+(size_t)k*k*2, pStatus);
   if( rc==SPEC_OK ){
     memcpy(t+(size_t)k*k, t, sizeof(double)*(size_t)k*k);
     rc = specSvdSmall(t, t+(size_t)k*k, k, sigma, pStatus);
   }
   free(t);
-  if( rc ) return rc;
+  return rc ? rc : specUnscale(sigma, k, e);
+}
 
-  if( e ){
-    for(i=0; i<k; i++){
-      sigma[i] = ldexp(sigma[i], e);
-      if( isinf(sigma[i]) ) return SPEC_OVERFLOW;
+/*
+** Singular values and left singular vectors (column-major, k x k into u) of
+** the k x k matrix t (destroyed; t2 a copy for the dgesvd retry).
+*/
+static int specSvdVectors(double *t, double *t2, int k, double *sigma,
+                          double *u, SpecStatus *pStatus){
+  double q = 0.0, *aWork = 0, *vt = 0;
+  int *aIwork = malloc(sizeof(int)*(size_t)8*k);
+  int info, rc = SPEC_OK;
+
+  vt = malloc(sizeof(double)*(size_t)k*k);
+  if( aIwork==0 || vt==0 ){
+    rc = SPEC_NOMEM;
+    goto vec_out;
+  }
+  info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', k, k, t, k, sigma, u, k,
+                             vt, k, &q, -1, aIwork);
+  if( info==0 ){
+    aWork = malloc(sizeof(double)*((size_t)q + 1));
+    if( aWork==0 ){
+      rc = SPEC_NOMEM;
+      goto vec_out;
+    }
+    info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', k, k, t, k, sigma, u, k,
+                               vt, k, aWork, (int)q, aIwork);
+  }
+  if( info<0 ){
+    rc = specFail(pStatus, "dgesdd", info);
+    goto vec_out;
+  }
+  if( info>0 ){
+    free(aWork);
+    aWork = 0;
+    info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'S', 'N', k, k, t2, k, sigma,
+                               u, k, 0, 1, &q, -1);
+    if( info==0 ){
+      aWork = malloc(sizeof(double)*((size_t)q + 1));
+      if( aWork==0 ){
+        rc = SPEC_NOMEM;
+        goto vec_out;
+      }
+      info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'S', 'N', k, k, t2, k,
+                                 sigma, u, k, 0, 1, aWork, (int)q);
+    }
+    if( info!=0 ) rc = specFail(pStatus, "dgesvd", info);
+  }
+
+vec_out:
+  free(aIwork);
+  free(aWork);
+  free(vt);
+  return rc;
+}
+
+/* Flip each of the K directions (rows of dir) so that its largest-magnitude
+** entry (the first such) is positive. */
+static void specFixSigns(double *dir, int nK, int d){
+  int i;
+  for(i=0; i<nK; i++){
+    double *v = dir + (size_t)i*d;
+    if( v[cblas_idamax(d, v, 1)]<0.0 ) cblas_dscal(d, -1.0, v, 1);
+  }
+}
+
+int specBasis(double *a, int64_t n, int64_t d, int bCenter, int nK,
+              double *aMean, double *sigma, double *dir, SpecStatus *pStatus){
+  int64_t s = n<d ? n : d;
+  double *b, *t = 0, *u, *aTau, *aAll;
+  size_t kk;
+  int k, e, m, rc, i, j, nKeep;
+
+  specStatusClear(pStatus);
+  if( n<1 || d<1 || n>INT_MAX || d>INT_MAX || s>SPEC_MAX_K ) return SPEC_TOOBIG;
+  if( nK<1 || nK>s ) return SPEC_TOOBIG;
+  memset(sigma, 0, sizeof(double)*(size_t)nK);
+  memset(dir, 0, sizeof(double)*(size_t)nK*d);
+  rc = specPrepare(a, n, d, bCenter, aMean, &e, &b, &m, pStatus);
+  if( rc ) return rc;
+  if( e ) for(j=0; j<2*d; j++) aMean[j] = ldexp(aMean[j], e);
+  if( m==0 ){
+    /* Nothing varies: every direction is as good as another; use e_i. */
+    for(i=0; i<nK; i++) dir[(size_t)i*d + i] = 1.0;
+    return SPEC_OK;
+  }
+
+  /* t: four k x k copies of the triangle, then U, then the tau factors. */
+  k = (int)(m<d ? m : d);
+  kk = (size_t)k*k;
+  t = malloc(sizeof(double)*(kk*5 + (size_t)k + (size_t)k));
+  if( t==0 ) return SPEC_NOMEM;
+  u = t + kk*4;
+  aTau = u + kk;
+  aAll = aTau + k;
+  rc = specTriangle(b, (int)d, m, (int)d, t, aTau, pStatus);
+  if( rc ) goto basis_out;
+  for(i=1; i<4; i++) memcpy(t + kk*i, t, sizeof(double)*kk);
+  rc = specSvdVectors(t, t + kk, k, aAll, u, pStatus);
+  /* The values alone, as svd_spectrum computes them, so that the basis's
+  ** sigma are the spectrum's to the last digit. */
+  if( rc==SPEC_OK ) rc = specSvdSmall(t + kk*2, t + kk*3, k, aAll, pStatus);
+  if( rc ) goto basis_out;
+  memcpy(sigma, aAll, sizeof(double)*(size_t)(nK<k ? nK : k));
+
+  /* Directions in the triangle's coordinates: the first K columns of U, and
+  ** for K > k (only when a centered group has n <= d) the next unit vectors,
+  ** which the tall case's Q maps outside the rows' span. */
+  nKeep = nK<k ? nK : k;
+  for(i=0; i<nKeep; i++){
+    memcpy(dir + (size_t)i*d, u + (size_t)i*k, sizeof(double)*(size_t)k);
+  }
+  for(i=nKeep; i<nK; i++) dir[(size_t)i*d + i] = 1.0;
+  if( d>=m ){
+    /* Tall X' = Q*R: the directions are Q times R's left vectors. */
+    double q = 0.0, *aWork = 0;
+    int info = LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', 'N', (int)d, nK, k,
+                                   b, (int)d, aTau, dir, (int)d, &q, -1);
+    if( info==0 ){
+      aWork = malloc(sizeof(double)*((size_t)q + 1));
+      if( aWork==0 ){
+        rc = SPEC_NOMEM;
+        goto basis_out;
+      }
+      info = LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', 'N', (int)d, nK, k,
+                                 b, (int)d, aTau, dir, (int)d, aWork, (int)q);
+      free(aWork);
+    }
+    if( info!=0 ){
+      rc = specFail(pStatus, "dormqr", info);
+      goto basis_out;
     }
   }
-  return SPEC_OK;
+  /* Wide X' = L*Q: L's left vectors are the directions themselves. */
+  specFixSigns(dir, nK, (int)d);
+  rc = specUnscale(sigma, nKeep, e);
+
+basis_out:
+  free(t);
+  return rc;
 }

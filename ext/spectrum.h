@@ -36,4 +36,20 @@ struct SpecStatus {
 int specSingularValues(double *a, int64_t n, int64_t d, int bCenter,
                        double *sigma, SpecStatus *pStatus);
 
+/*
+** The principal directions of the same matrix: for the n x d row-major a[]
+** (finite values; overwritten) fill
+**   aMean[0..2d-1]     the column mean (zeros when bCenter == 0) as two
+**                      parts, mean = aMean[j] + aMean[d+j]: the second is
+**                      what the first's rounding left, so that x - mean is
+**                      exact to the last bit however large the mean,
+**   sigma[0..nK-1]     the nK largest singular values,
+**   dir[nK x d]        row i the unit right singular vector of sigma[i],
+**                      its largest-magnitude entry positive.
+** 1 <= nK <= min(n, d). Directions past the matrix's rank (sigma 0) complete
+** an orthonormal set, as numpy's do; which ones they are is arbitrary.
+*/
+int specBasis(double *a, int64_t n, int64_t d, int bCenter, int nK,
+              double *aMean, double *sigma, double *dir, SpecStatus *pStatus);
+
 #endif /* SVD_SPECTRUM_H */

@@ -37,6 +37,13 @@ static const struct {
     aggSpectrumStep, aggSpectrumFinal },
   { "svd_spectrum", 2, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, 0,
     aggSpectrumStep, aggSpectrumFinal },
+  { "svd_basis",    2, SVD_SCALAR, 0, aggBasisStep, aggBasisFinal },
+  { "svd_basis",    3, SVD_SCALAR, 0, aggBasisStep, aggBasisFinal },
+  /* basis.c */
+  { "svd_project",    2, SVD_SCALAR, basisProjectFunc, 0, 0 },
+  { "svd_coord",      3, SVD_SCALAR, basisCoordFunc, 0, 0 },
+  { "svd_direction",  2, SVD_SCALAR, basisDirectionFunc, 0, 0 },
+  { "svd_basis_json", 1, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, basisJsonFunc, 0, 0 },
   /* measures.c */
   { "svd_effective_rank",      1, SVD_SCALAR, measEffectiveRankFunc, 0, 0 },
   { "svd_participation_ratio", 1, SVD_SCALAR, measParticipationFunc, 0, 0 },

@@ -4,7 +4,7 @@
 
 Parts: C unit tests of the numerics (BIN/test_spectrum), the SQL tests
 (BIN/sqltest over tests/sql/*.sql), the numpy reference checks
-(tests/reference.py), the bundled sample and demo (tests/sample.py) and the
+(tests/reference.py, tests/reference_basis.py), the bundled sample and demo (tests/sample.py) and the
 README examples (tests/readme.py). With --asan
 the extension and binaries are the sanitizer builds, and the Python parts
 run with the ASan runtime preloaded.
@@ -67,6 +67,7 @@ def main():
         ("sql", [os.path.join(args.bin, "sqltest"), args.ext]
                 + sorted(glob.glob(os.path.join("tests", "sql", "*.sql"))), env),
         ("reference", [py, "tests/reference.py", args.ext], pyenv),
+        ("reference_basis", [py, "tests/reference_basis.py", args.ext], pyenv),
         ("sample", [py, "tests/sample.py", args.ext], pyenv),
         ("readme", [py, "tests/readme.py", args.ext], pyenv),
     ]
