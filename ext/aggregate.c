@@ -67,7 +67,7 @@ static int aggOptions(AggSpectrum *p, sqlite3_value *pOpt, char **pzErr){
     if( z==0 ) return SQLITE_NOMEM;
   }
   if( p->zOpt==0 ){
-    int rc = optParse(pOpt, p->zFunc, &p->opt, pzErr);
+    int rc = optParse(pOpt, p->zFunc, OPT_CENTER, &p->opt, pzErr);
     if( rc ) return rc;
     p->zOpt = sqlite3_mprintf("%s", z);
     return p->zOpt ? SQLITE_OK : SQLITE_NOMEM;

@@ -1,21 +1,40 @@
 /*
-** options.c: parsing OPTIONS, the optional last argument of svd_spectrum().
+** options.c: parsing OPTIONS, the optional last argument of svd_spectrum(),
+** svd_basis() and svd_scree_svg().
 **
 **   svd_spectrum(vec, 'center=false')
+**   svd_scree_svg(label, spec, 'log=true')
 **
 ** Rules:
 **   1. TEXT of comma-separated key=value pairs; spaces around keys and values
 **      are ignored; '' or NULL means every default.
-**   2. Keys and values are lowercase and exact: center=true|false.
+**   2. Keys and values are lowercase and exact; each function accepts its
+**      own keys (aOptKey below, selected by a mask).
 **   3. An unknown key, a bad value, a pair without '=' or a key given twice is
 **      an error naming the function and listing what is accepted.
 */
 #include "options.h"
 
+#include <stddef.h>
 #include <string.h>
 SQLITE_EXTENSION_INIT3
 
-#define OPT_ACCEPTED "center=true|false"
+/* The keys, their values in the order errors list them, and what each
+** value stores in the key's int field of SvdOptions. */
+static const struct OptKey {
+  const char *zKey;
+  unsigned mBit;              /* OPT_* */
+  size_t iOffset;             /* offset of its int field in SvdOptions */
+  int iDefault;               /* the field's value when the key is absent */
+  const char *azValue[4];     /* accepted values, 0-terminated */
+  int aiValue[4];             /* what each stores */
+} aOptKey[] = {
+  { "center", OPT_CENTER, offsetof(SvdOptions, bCenter), 1,
+    { "true", "false", 0 }, { 1, 0 } },
+  { "log",    OPT_LOG,    offsetof(SvdOptions, bLog),    0,
+    { "true", "false", 0 }, { 1, 0 } },
+};
+#define OPT_NKEY (int)(sizeof(aOptKey)/sizeof(aOptKey[0]))
 
 static int optError(char **pzErr, char *zMsg){
   *pzErr = zMsg;
@@ -28,57 +47,103 @@ static void optTrim(const char *z, int *pi, int *pj){
   while( *pj>*pi && z[*pj-1]==' ' ) (*pj)--;
 }
 
-int optParse(sqlite3_value *pVal, const char *zFunc, SvdOptions *pOpt,
-             char **pzErr){
-  const char *z;
-  int n, i = 0, bSeenCenter = 0;
+/* "center=true|false, log=true|false": the keys of mKeys. */
+static void optAccepted(sqlite3_str *pStr, unsigned mKeys){
+  int i, j, nOut = 0;
+  for(i=0; i<OPT_NKEY; i++){
+    if( (aOptKey[i].mBit & mKeys)==0 ) continue;
+    sqlite3_str_appendf(pStr, "%s%s=", nOut++ ? ", " : "", aOptKey[i].zKey);
+    for(j=0; aOptKey[i].azValue[j]; j++){
+      sqlite3_str_appendf(pStr, "%s%s", j ? "|" : "", aOptKey[i].azValue[j]);
+    }
+  }
+}
 
-  pOpt->bCenter = 1;
+/* "zFunc(): <zMsg>; expected <the accepted keys>" */
+static int optErrorAccepted(char **pzErr, const char *zFunc, unsigned mKeys,
+                            char *zMsg){
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  if( zMsg==0 ) return SQLITE_NOMEM;
+  sqlite3_str_appendf(pStr, "%s(): %s; expected ", zFunc, zMsg);
+  sqlite3_free(zMsg);
+  optAccepted(pStr, mKeys);
+  return optError(pzErr, sqlite3_str_finish(pStr));
+}
+
+/* "zFunc(): option k=v; expected k=a or k=b" */
+static int optErrorValue(char **pzErr, const char *zFunc,
+                         const struct OptKey *pKey, const char *zVal, int nVal){
+  sqlite3_str *pStr = sqlite3_str_new(0);
+  int j;
+  sqlite3_str_appendf(pStr, "%s(): option %s=%.*s; expected ", zFunc,
+                      pKey->zKey, nVal, zVal);
+  for(j=0; pKey->azValue[j]; j++){
+    const char *zSep = j==0 ? "" : pKey->azValue[j+1] ? ", " : " or ";
+    sqlite3_str_appendf(pStr, "%s%s=%s", zSep, pKey->zKey, pKey->azValue[j]);
+  }
+  return optError(pzErr, sqlite3_str_finish(pStr));
+}
+
+int optParse(sqlite3_value *pVal, const char *zFunc, unsigned mKeys,
+             SvdOptions *pOpt, char **pzErr){
+  const char *z;
+  unsigned mSeen = 0;
+  int n, i = 0, k;
+
+  for(k=0; k<OPT_NKEY; k++){
+    *(int*)((char*)pOpt + aOptKey[k].iOffset) = aOptKey[k].iDefault;
+  }
   if( pVal==0 || sqlite3_value_type(pVal)==SQLITE_NULL ) return SQLITE_OK;
   if( sqlite3_value_type(pVal)!=SQLITE_TEXT ){
+    for(k=0; (aOptKey[k].mBit & mKeys)==0; k++){}
+    for(i=0; aOptKey[k].aiValue[i]==aOptKey[k].iDefault; i++){}
     return optError(pzErr, sqlite3_mprintf(
-        "%s(): OPTIONS is not TEXT; expected text such as 'center=false'",
-        zFunc));
+        "%s(): OPTIONS is not TEXT; expected text such as '%s=%s'",
+        zFunc, aOptKey[k].zKey, aOptKey[k].azValue[i]));
   }
   z = (const char*)sqlite3_value_text(pVal);
   if( z==0 ) return SQLITE_NOMEM;
   n = sqlite3_value_bytes(pVal);
   while( n>0 && z[n-1]==' ' ) n--;
   while( i<n ){
-    int iKey = i, iEnd, iEq, iVal, iKeyEnd;
+    int iKey = i, iEnd, iEq, iVal, iKeyEnd, j;
     const char *pComma = memchr(z+i, ',', (size_t)(n-i));
+    const struct OptKey *pKey = 0;
     iEnd = pComma ? (int)(pComma - z) : n;
     iEq = iKey;
     while( iEq<iEnd && z[iEq]!='=' ) iEq++;
     iKeyEnd = iEq;
     optTrim(z, &iKey, &iKeyEnd);
     if( iEq==iEnd ){
-      return optError(pzErr, sqlite3_mprintf(
-          "%s(): option '%.*s' has no '='; expected %s",
-          zFunc, iEnd-i, z+i, OPT_ACCEPTED));
+      return optErrorAccepted(pzErr, zFunc, mKeys, sqlite3_mprintf(
+          "option '%.*s' has no '='", iEnd-i, z+i));
     }
     iVal = iEq+1;
     optTrim(z, &iVal, &iEnd);
-    if( iKeyEnd-iKey==6 && memcmp(z+iKey, "center", 6)==0 ){
-      if( bSeenCenter ){
-        return optError(pzErr, sqlite3_mprintf(
-            "%s(): option center is given twice", zFunc));
+    for(k=0; k<OPT_NKEY; k++){
+      if( (aOptKey[k].mBit & mKeys)!=0
+       && (int)strlen(aOptKey[k].zKey)==iKeyEnd-iKey
+       && memcmp(z+iKey, aOptKey[k].zKey, (size_t)(iKeyEnd-iKey))==0 ){
+        pKey = &aOptKey[k];
       }
-      bSeenCenter = 1;
-      if( iEnd-iVal==4 && memcmp(z+iVal, "true", 4)==0 ){
-        pOpt->bCenter = 1;
-      }else if( iEnd-iVal==5 && memcmp(z+iVal, "false", 5)==0 ){
-        pOpt->bCenter = 0;
-      }else{
-        return optError(pzErr, sqlite3_mprintf(
-            "%s(): option center=%.*s; expected center=true or center=false",
-            zFunc, iEnd-iVal, z+iVal));
-      }
-    }else{
-      return optError(pzErr, sqlite3_mprintf(
-          "%s(): unknown option '%.*s'; expected %s",
-          zFunc, iKeyEnd-iKey, z+iKey, OPT_ACCEPTED));
     }
+    if( pKey==0 ){
+      return optErrorAccepted(pzErr, zFunc, mKeys, sqlite3_mprintf(
+          "unknown option '%.*s'", iKeyEnd-iKey, z+iKey));
+    }
+    if( mSeen & pKey->mBit ){
+      return optError(pzErr, sqlite3_mprintf(
+          "%s(): option %s is given twice", zFunc, pKey->zKey));
+    }
+    mSeen |= pKey->mBit;
+    for(j=0; pKey->azValue[j]; j++){
+      if( (int)strlen(pKey->azValue[j])==iEnd-iVal
+       && memcmp(z+iVal, pKey->azValue[j], (size_t)(iEnd-iVal))==0 ) break;
+    }
+    if( pKey->azValue[j]==0 ){
+      return optErrorValue(pzErr, zFunc, pKey, z+iVal, iEnd-iVal);
+    }
+    *(int*)((char*)pOpt + pKey->iOffset) = pKey->aiValue[j];
     i = pComma ? (int)(pComma - z) + 1 : n;
   }
   return SQLITE_OK;

@@ -1,23 +1,28 @@
 /*
 ** options.h: the OPTIONS text of svd_spectrum(X, OPTIONS) and its kin,
-** 'center=true|false', comma-separated key=value pairs.
+** comma-separated key=value pairs such as 'center=false' or 'log=true'.
 */
 #ifndef SVD_OPTIONS_H
 #define SVD_OPTIONS_H
 
 #include "sqlite3ext.h"
 
+/* Which keys a function accepts: a mask for optParse(). */
+#define OPT_CENTER 0x1        /* center=true|false, default true */
+#define OPT_LOG    0x2        /* log=true|false, default false */
+
 typedef struct SvdOptions SvdOptions;
 struct SvdOptions {
   int bCenter;            /* center=true (default) or false */
+  int bLog;               /* log=true, or false (default) */
 };
 
 /*
-** Parse pVal (TEXT or NULL; NULL and '' mean the defaults) into *pOpt. On
-** error returns SQLITE_ERROR with *pzErr = "zFunc(): ..." from
-** sqlite3_mprintf, or SQLITE_NOMEM.
+** Parse pVal (TEXT or NULL; NULL and '' mean the defaults) into *pOpt,
+** accepting the keys in mKeys (OPT_* bits). On error returns SQLITE_ERROR
+** with *pzErr = "zFunc(): ..." from sqlite3_mprintf, or SQLITE_NOMEM.
 */
-int optParse(sqlite3_value *pVal, const char *zFunc, SvdOptions *pOpt,
-             char **pzErr);
+int optParse(sqlite3_value *pVal, const char *zFunc, unsigned mKeys,
+             SvdOptions *pOpt, char **pzErr);
 
 #endif /* SVD_OPTIONS_H */

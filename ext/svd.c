@@ -44,6 +44,9 @@ static const struct {
   { "svd_coord",      3, SVD_SCALAR, basisCoordFunc, 0, 0 },
   { "svd_direction",  2, SVD_SCALAR, basisDirectionFunc, 0, 0 },
   { "svd_basis_json", 1, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, basisJsonFunc, 0, 0 },
+  /* scree.c */
+  { "svd_scree_svg", 2, SVD_SCALAR, 0, screeStep, screeFinal },
+  { "svd_scree_svg", 3, SVD_SCALAR, 0, screeStep, screeFinal },
   /* measures.c */
   { "svd_effective_rank",      1, SVD_SCALAR, measEffectiveRankFunc, 0, 0 },
   { "svd_participation_ratio", 1, SVD_SCALAR, measParticipationFunc, 0, 0 },

@@ -68,6 +68,7 @@ def main():
                 + sorted(glob.glob(os.path.join("tests", "sql", "*.sql"))), env),
         ("reference", [py, "tests/reference.py", args.ext], pyenv),
         ("reference_basis", [py, "tests/reference_basis.py", args.ext], pyenv),
+        ("scree", [py, "tests/scree.py", args.ext], pyenv),
         ("sample", [py, "tests/sample.py", args.ext], pyenv),
         ("readme", [py, "tests/readme.py", args.ext], pyenv),
     ]
