@@ -69,3 +69,34 @@ SELECT grp,
        round(1 - (SELECT sum(energy) FROM svd_spectrum_each(centered))
                / (SELECT sum(energy) FROM svd_spectrum_each(raw)), 3) AS mean_share
 FROM spec ORDER BY grp DESC;
+
+.print
+.print == 5. Reading each spectrum: effective rank and participation ratio ==
+.print erank = exp(entropy of sigma_i / sum sigma): how many directions the group
+.print really uses; pr = (sum sigma^2)^2 / sum sigma^4, the same idea weighted
+.print by variance. Both are out of 'dims' = min(n - 1, 100) possible directions.
+WITH spec AS (
+  SELECT w.category, count(*) AS n, svd_spectrum(e.vec) AS s
+  FROM emb e JOIN words w USING(id) GROUP BY w.category
+)
+SELECT category, n, min(n - 1, 100) AS dims,
+       round(svd_effective_rank(s), 1) AS erank,
+       round(svd_participation_ratio(s), 1) AS pr,
+       round(json_extract(s, '$[0]') * json_extract(s, '$[0]')
+             / (SELECT sum(energy) FROM svd_spectrum_each(s)), 3) AS top1
+FROM spec ORDER BY top1 DESC;
+
+.print
+.print == 6. What the vehicle group's first direction means ==
+.print svd_basis keeps the group's mean and top directions; svd_coord places each
+.print word along direction 1. The words at the two ends show what it separates.
+WITH b AS (
+  SELECT svd_basis(e.vec, 2) AS basis FROM emb e JOIN words w USING(id) WHERE w.category = 'vehicle'
+), placed AS (
+  SELECT w.word, round(svd_coord(b.basis, e.vec, 1), 3) AS pc1,
+         row_number() OVER (ORDER BY svd_coord(b.basis, e.vec, 1) DESC) AS top,
+         row_number() OVER (ORDER BY svd_coord(b.basis, e.vec, 1)) AS bottom
+  FROM emb e JOIN words w USING(id), b WHERE w.category = 'vehicle'
+)
+SELECT CASE WHEN top <= 6 THEN 'high end' ELSE 'low end' END AS side, word, pc1
+FROM placed WHERE top <= 6 OR bottom <= 6 ORDER BY pc1 DESC;

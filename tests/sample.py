@@ -5,7 +5,10 @@
 1. The sample loads: 14 groups, unique words, every vector 100 finite float32.
 2. Every group's spectrum matches numpy's to 1e-12 * sigma_1, and for every
    group with n <= d the last value is at most 1e-12 * sigma_1.
-3. sql/demo.sql runs to the end in the sqlite3 shell and prints every
+3. Section 5's measures and section 6's placement along the vehicles' first
+   direction agree with numpy (the same words at both ends, coordinates to
+   1e-9 relative).
+4. sql/demo.sql runs to the end in the sqlite3 shell and prints every
    section, and README's excerpt of its output is in that output.
 """
 import json
@@ -63,6 +66,34 @@ def main():
         check(err <= 1e-12, f"{cat} spectrum vs numpy", f"{n}x{d} worst error {err:.3g} of sigma_1")
         if n <= d:
             check(got[-1] <= 1e-12 * got[0], f"{cat} last sigma is 0", f"{got[-1]:.3g}")
+
+    for cat, text in db.execute(
+            "SELECT w.category, svd_spectrum(e.vec) FROM emb e JOIN words w USING(id) GROUP BY w.category"):
+        x = np.array(mats[cat], dtype=np.float64)
+        s = np.linalg.svd(x - x.mean(axis=0), compute_uv=False)
+        p = s / s.sum()
+        p = p[p > 0]
+        erank = float(np.exp(-(p * np.log(p)).sum()))
+        pr = float((s ** 2).sum() ** 2 / (s ** 4).sum())
+        got = db.execute("SELECT svd_effective_rank(?), svd_participation_ratio(?)", (text, text)).fetchone()
+        check(abs(got[0] - erank) <= 1e-12 * erank and abs(got[1] - pr) <= 1e-12 * pr,
+              f"{cat} erank and pr vs numpy", f"{got} vs {(erank, pr)}")
+
+    words = db.execute("SELECT w.word, e.vec FROM emb e JOIN words w USING(id) "
+                       "WHERE w.category = 'vehicle' ORDER BY w.id").fetchall()
+    x = np.array([np.frombuffer(v, dtype="<f4") for _, v in words], dtype=np.float64)
+    xc = x - x.mean(axis=0)
+    v1 = np.linalg.svd(xc, full_matrices=False)[2][0]
+    v1 = v1 if v1[np.argmax(np.abs(v1))] > 0 else -v1
+    ref = xc @ v1
+    got = np.array([r[0] for r in db.execute(
+        "WITH b AS (SELECT svd_basis(e.vec, 2) AS basis FROM emb e JOIN words w USING(id) "
+        "WHERE w.category = 'vehicle') SELECT svd_coord(b.basis, e.vec, 1) FROM emb e "
+        "JOIN words w USING(id), b WHERE w.category = 'vehicle' ORDER BY w.id")])
+    err = np.max(np.abs(got - ref) / np.abs(ref))
+    check(err <= 1e-9, "vehicle coordinates on direction 1 vs numpy", f"relative error {err:.3g}")
+    order = [words[i][0] for i in np.argsort(-ref)]
+    check(order == [words[i][0] for i in np.argsort(-got)], "vehicle ends as numpy's", str(order[:6]))
     db.close()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,11 +105,12 @@ def main():
                               text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
         check(proc.returncode == 0 and proc.stderr == "", "demo runs",
               f"exit {proc.returncode}: {proc.stderr.strip()}")
-        for section in ("== 1.", "== 2.", "== 3.", "== 4."):
+        for section in ("== 1.", "== 2.", "== 3.", "== 4.", "== 5.", "== 6."):
             check(section in proc.stdout, f"demo prints section {section}", proc.stdout[-300:])
         # the last section's table has its two rows
-        tail = proc.stdout.split("== 4.")[-1]
-        check("│ vehicle │" in tail and "│ random  │" in tail, "demo prints the last table", tail[-300:])
+        tail = proc.stdout.split("== 6.")[-1]
+        ends = [l.split("│")[2].strip() for l in tail.splitlines() if l.startswith("│ high") or l.startswith("│ low")]
+        check(ends == order[:6] + order[-6:], "demo prints the last table", str(ends))
         # README's excerpt of the demo output is real output
         with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
             readme = f.read()

@@ -59,10 +59,9 @@ static void orthonormal(double *q, int m, int r, int bPerpOnes){
 ** Row-major n x d matrix with singular values s[0..r-1] (r <= min(n,d),
 ** r <= n-1 when centered) plus the row mean[] added to every row.
 */
-static double *build(int n, int d, const double *s, int r, int bCenter,
-                     const double *mean){
+static double *buildV(int n, int d, const double *s, int r, int bCenter,
+                      const double *mean, double *v){
   double *u = malloc(sizeof(double)*n*r);
-  double *v = malloc(sizeof(double)*d*r);
   double *x = calloc((size_t)n*d, sizeof(double));
   int i, j, k;
   orthonormal(u, n, r, bCenter);
@@ -75,6 +74,13 @@ static double *build(int n, int d, const double *s, int r, int bCenter,
     }
   }
   free(u);
+  return x;
+}
+
+static double *build(int n, int d, const double *s, int r, int bCenter,
+                     const double *mean){
+  double *v = malloc(sizeof(double)*d*r);
+  double *x = buildV(n, d, s, r, bCenter, mean, v);
   free(v);
   return x;
 }
@@ -142,6 +148,51 @@ static void expect(const char *zName, int n, int d, const double *s, int r,
   free(want);
 }
 
+/*
+** specBasis on X = U*S*V' (+ mean): sigma[0..K-1] == s, direction i equal
+** to +-v_i (|<dir_i, v_i>| = 1 within tol), largest entry positive, and the
+** mean's two parts summing to the mean.
+*/
+static void expectBasis(const char *zName, int n, int d, const double *s,
+                        int r, int nK, const double *mean, double tol){
+  double *v = malloc(sizeof(double)*d*r);
+  double *x = buildV(n, d, s, r, mean!=0, mean, v);
+  double *aMean = malloc(sizeof(double)*2*d);
+  double *sigma = malloc(sizeof(double)*nK);
+  double *dir = malloc(sizeof(double)*nK*d);
+  double worst = 0, worstMean = 0;
+  char zDetail[200];
+  int i, j, bSign = 1;
+  int rc = specBasis(x, n, d, mean!=0, nK, aMean, sigma, dir, 0);
+  if( rc!=SPEC_OK ){
+    snprintf(zDetail, sizeof(zDetail), "rc=%d", rc);
+    check(0, zName, zDetail);
+  }else{
+    for(i=0; i<nK; i++){
+      double dot = 0, big = 0;
+      for(j=0; j<d; j++){
+        dot += dir[i*d+j]*v[j+i*d];
+        if( fabs(dir[i*d+j])>fabs(big) ) big = dir[i*d+j];
+      }
+      if( fabs(1-fabs(dot))>worst ) worst = fabs(1-fabs(dot));
+      if( fabs(sigma[i]-s[i])/s[0]>worst ) worst = fabs(sigma[i]-s[i])/s[0];
+      if( big<=0 ) bSign = 0;
+    }
+    for(j=0; mean && j<d; j++){
+      double e = fabs(aMean[j] + aMean[d+j] - mean[j])/fabs(mean[j]);
+      if( e>worstMean ) worstMean = e;
+    }
+    snprintf(zDetail, sizeof(zDetail), "%dx%d K=%d worst %.3g, mean %.3g, "
+             "signs %d", n, d, nK, worst, worstMean, bSign);
+    check(worst<=tol && worstMean<=1e-15 && bSign, zName, zDetail);
+  }
+  free(v);
+  free(x);
+  free(aMean);
+  free(sigma);
+  free(dir);
+}
+
 /* Singular values descending from 10 down by a factor 1.3, r of them. */
 static void decaying(double *s, int r, double top){
   int i;
@@ -191,6 +242,28 @@ int main(void){
   for(i=0; i<6; i++) mean[i] = 1e306*(1+rnd()*0.5);
   decaying(s, 5, 1e300);
   expect("centered 6x6 mean 1e306", 6, 6, s, 5, 1, mean, 1e-12);
+
+  /* principal directions, tall, wide, square, raw, centered, huge */
+  decaying(s, 30, 10.0);
+  expectBasis("basis raw 50x20", 50, 20, s, 20, 5, 0, 1e-12);
+  expectBasis("basis raw 20x50", 20, 50, s, 20, 20, 0, 1e-12);
+  for(i=0; i<50; i++) mean[i] = 1e4*(1+rnd());
+  expectBasis("basis centered 50x20 mean 1e4", 50, 20, s, 20, 8, mean, 1e-12);
+  expectBasis("basis centered 21x50 mean 1e4", 21, 50, s, 20, 20, mean, 1e-12);
+  expectBasis("basis centered 30x30 mean 1e4", 30, 30, s, 29, 29, mean, 1e-12);
+  /* storing x = U*S*V' + mean rounds each entry by up to ulp(mean)/2, which
+  ** must stay far below sigma_5 for V to be the directions of the data as
+  ** stored: sigma from 1e304 keeps that perturbation near 1e-13 of it */
+  decaying(s, 5, 1e304);
+  for(i=0; i<8; i++) mean[i] = 1e306*(1+rnd()*0.5);
+  expectBasis("basis centered 6x8 mean 1e306", 6, 8, s, 5, 5, mean, 1e-12);
+  decaying(s, 5, 1e-300);
+  expectBasis("basis raw 9x6 sigma 1e-300", 9, 6, s, 5, 5, 0, 1e-12);
+  {
+    double x[4] = {1, 2, 3, 4}, am[4], sg[2], dr[4];
+    int rc = specBasis(x, 2, 2, 1, 3, am, sg, dr, 0);
+    check(rc==SPEC_TOOBIG, "basis K > min(n, d)", "not SPEC_TOOBIG");
+  }
 
   /* n = 1, centered: exactly 0 */
   {
