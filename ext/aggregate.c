@@ -18,14 +18,21 @@
 **   3. Every row has the d of the group's first row, else
 **      "svd_spectrum(): row 17 has 384 dimensions, expected 768".
 **   4. OPTIONS is the same text on every row of the group.
-**   5. The rows are kept as doubles (the exact method): at most
-**      AGG_MAX_BYTES of them, which keeps below SQLite's 2 GiB allocation
-**      limit, and min(n, d) <= SPEC_MAX_K.
+**   5. OPTIONS method= picks how (README, "Numerics"):
+**      exact  keeps the rows as doubles, at most AGG_MAX_BYTES of them
+**             (below SQLite's 2 GiB allocation limit), min(n, d) <=
+**             SPEC_MAX_K, and runs the backward-stable SVD (spectrum.c);
+**      gram   streams them into a d x d co-moment matrix, d <= GRAM_MAX_D
+**             (gram.c), O(d^2) memory whatever n is;
+**      auto   keeps the rows as exact does until the group has more than
+**             2d rows and more than AGG_AUTO_BYTES of them, then moves
+**             them into the gram accumulator and streams the rest.
 **   6. svd_basis: K is an INTEGER, the same on every row, from 1 to
 **      min(n, d) (checked when the group is complete).
 */
 #include "basis.h"
 #include "glue.h"
+#include "gram.h"
 #include "options.h"
 #include "spectrum.h"
 #include "vector.h"
@@ -37,6 +44,10 @@ SQLITE_EXTENSION_INIT3
 /* The most row data one group may keep: 2 GiB less 16 MiB of headroom. */
 #define AGG_MAX_BYTES ((sqlite3_int64)0x7f000000)
 
+/* method=auto streams a group once its rows exceed 2d and this many bytes:
+** below it, the exact method costs little and is more accurate. */
+#define AGG_AUTO_BYTES ((sqlite3_int64)16<<20)
+
 typedef struct AggSpectrum AggSpectrum;
 struct AggSpectrum {
   double *aRow;           /* nRow x nDim values, row-major */
@@ -47,6 +58,8 @@ struct AggSpectrum {
   char *zOpt;             /* OPTIONS text of the first row ('' if none) */
   SvdOptions opt;         /* zOpt, parsed */
   const char *zFunc;      /* "svd_spectrum" or "svd_basis", for errors */
+  int bGram;              /* rows go to gram, not aRow */
+  SpecGram gram;          /* the streaming accumulator, when bGram */
   sqlite3_int64 nK;       /* svd_basis: K of the first row; 0 before it */
 };
 
@@ -55,6 +68,7 @@ static void aggFree(AggSpectrum *p){
   sqlite3_free(p->aRow);
   sqlite3_free(p->zOpt);
   vecBufFree(&p->buf);
+  if( p->bGram ) specGramFree(&p->gram);
   memset(p, 0, sizeof(*p));
   p->zFunc = zFunc;
 }
@@ -67,7 +81,7 @@ static int aggOptions(AggSpectrum *p, sqlite3_value *pOpt, char **pzErr){
     if( z==0 ) return SQLITE_NOMEM;
   }
   if( p->zOpt==0 ){
-    int rc = optParse(pOpt, p->zFunc, OPT_CENTER, &p->opt, pzErr);
+    int rc = optParse(pOpt, p->zFunc, OPT_CENTER|OPT_METHOD, &p->opt, pzErr);
     if( rc ) return rc;
     p->zOpt = sqlite3_mprintf("%s", z);
     return p->zOpt ? SQLITE_OK : SQLITE_NOMEM;
@@ -90,8 +104,9 @@ static int aggReserve(AggSpectrum *p, char **pzErr){
     if( p->nRow>=nMaxRow ){
       *pzErr = sqlite3_mprintf(
           "%s(): the group exceeds %lld rows of %lld dimensions, "
-          "the 2 GiB of doubles the exact method may keep",
-          p->zFunc, nMaxRow, p->nDim);
+          "the 2 GiB of doubles the exact method may keep%s",
+          p->zFunc, nMaxRow, p->nDim, p->nDim<=GRAM_MAX_D
+          ? "; method=gram streams any number of rows in O(d^2) memory" : "");
       return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
     }
     if( nNew>nMaxRow ) nNew = nMaxRow;
@@ -104,13 +119,40 @@ static int aggReserve(AggSpectrum *p, char **pzErr){
   return SQLITE_OK;
 }
 
+/* Switch the group to the streaming accumulator. */
+static int aggStartGram(AggSpectrum *p, char **pzErr){
+  int rc;
+  if( p->nDim>GRAM_MAX_D ){
+    *pzErr = sqlite3_mprintf(
+        "%s(): method=gram keeps a d x d matrix; d = %lld is above its limit "
+        "of %d; method=exact keeps the rows instead", p->zFunc, p->nDim,
+        GRAM_MAX_D);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  rc = specGramInit(&p->gram, (int)p->nDim, p->opt.bCenter);
+  if( rc ) return SQLITE_NOMEM;
+  p->bGram = 1;
+  return SQLITE_OK;
+}
+
+/* One row into the accumulator. */
+static int aggGramAdd(AggSpectrum *p, const double *aRow, char **pzErr){
+  int rc = specGramAdd(&p->gram, aRow);
+  if( rc==SPEC_OVERFLOW ){
+    *pzErr = sqlite3_mprintf(
+        "%s(): a row differs from the first by more than the range of a "
+        "double; scale the vectors down, or use method=exact", p->zFunc);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  return rc ? SQLITE_NOMEM : SQLITE_OK;
+}
+
 /*
 ** Add row pX (any value; NULL is skipped) to the group p. Returns 1, or 0
 ** after reporting an error (and freeing the group).
 */
 static int aggAddRow(sqlite3_context *ctx, AggSpectrum *p, sqlite3_value *pX,
                      sqlite3_value *pOpt){
-  char zWhat[40];
   char *zErr = 0;
   int rc;
 
@@ -118,8 +160,7 @@ static int aggAddRow(sqlite3_context *ctx, AggSpectrum *p, sqlite3_value *pX,
   if( rc ) goto add_error;
   if( sqlite3_value_type(pX)==SQLITE_NULL ) return 1;
 
-  snprintf(zWhat, sizeof(zWhat), "row %lld", p->nRow+1);
-  rc = vecRead(pX, p->zFunc, zWhat, &p->buf, &zErr);
+  rc = vecReadRow(pX, p->zFunc, p->nRow+1, &p->buf, &zErr);
   if( rc ) goto add_error;
   if( p->nRow==0 ){
     p->nDim = p->buf.n;
@@ -130,11 +171,35 @@ static int aggAddRow(sqlite3_context *ctx, AggSpectrum *p, sqlite3_value *pX,
     rc = SQLITE_ERROR;
     goto add_error;
   }
+  if( p->nRow==0 && p->opt.eMethod==OPT_METHOD_GRAM ){
+    rc = aggStartGram(p, &zErr);
+    if( rc ) goto add_error;
+  }
+  if( p->bGram ){
+    rc = aggGramAdd(p, p->buf.a, &zErr);
+    if( rc ) goto add_error;
+    p->nRow++;
+    return 1;
+  }
   rc = aggReserve(p, &zErr);
   if( rc ) goto add_error;
   memcpy(p->aRow + p->nRow*p->nDim, p->buf.a,
          (size_t)p->nDim*sizeof(double));
   p->nRow++;
+  if( p->opt.eMethod==OPT_METHOD_AUTO && p->nRow>2*p->nDim
+   && p->nRow*p->nDim*(sqlite3_int64)sizeof(double)>AGG_AUTO_BYTES
+   && p->nDim<=GRAM_MAX_D ){
+    /* Move the kept rows into the accumulator; stream the rest. */
+    sqlite3_int64 i;
+    rc = aggStartGram(p, &zErr);
+    for(i=0; rc==SQLITE_OK && i<p->nRow; i++){
+      rc = aggGramAdd(p, p->aRow + i*p->nDim, &zErr);
+    }
+    if( rc ) goto add_error;
+    sqlite3_free(p->aRow);
+    p->aRow = 0;
+    p->nRowAlloc = 0;
+  }
   return 1;
 
 add_error:
@@ -219,8 +284,12 @@ void aggSpectrumFinal(sqlite3_context *ctx){
     sqlite3_result_error_nomem(ctx);
     return;
   }
-  rc = specSingularValues(p->aRow, p->nRow, p->nDim, p->opt.bCenter, aSigma,
-                          &st);
+  if( p->bGram ){
+    rc = specGramValues(&p->gram, aSigma, &st);
+  }else{
+    rc = specSingularValues(p->aRow, p->nRow, p->nDim, p->opt.bCenter, aSigma,
+                            &st);
+  }
   if( rc!=SPEC_OK ){
     aggSpecError(ctx, rc, &st, p);
   }else{
@@ -287,7 +356,7 @@ void aggBasisFinal(sqlite3_context *ctx){
     aggFree(p);
     return;
   }
-  if( nMax>SPEC_MAX_K ){
+  if( nMax>SPEC_MAX_K && !p->bGram ){
     aggSpecError(ctx, SPEC_TOOBIG, &st, p);
     aggFree(p);
     return;
@@ -298,8 +367,13 @@ void aggBasisFinal(sqlite3_context *ctx){
     sqlite3_result_error_nomem(ctx);
     return;
   }
-  rc = specBasis(p->aRow, p->nRow, p->nDim, p->opt.bCenter, (int)p->nK,
-                 bd.aMean, bd.aSigma, bd.aDir, &st);
+  if( p->bGram ){
+    rc = specGramBasis(&p->gram, (int)p->nK, bd.aMean, bd.aSigma, bd.aDir,
+                       &st);
+  }else{
+    rc = specBasis(p->aRow, p->nRow, p->nDim, p->opt.bCenter, (int)p->nK,
+                   bd.aMean, bd.aSigma, bd.aDir, &st);
+  }
   if( rc!=SPEC_OK ){
     aggSpecError(ctx, rc, &st, p);
   }else{

@@ -3,6 +3,7 @@
 ** svd_basis() and svd_scree_svg().
 **
 **   svd_spectrum(vec, 'center=false')
+**   svd_spectrum(vec, 'method=gram, center=true')
 **   svd_scree_svg(label, spec, 'log=true')
 **
 ** Rules:
@@ -31,6 +32,9 @@ static const struct OptKey {
 } aOptKey[] = {
   { "center", OPT_CENTER, offsetof(SvdOptions, bCenter), 1,
     { "true", "false", 0 }, { 1, 0 } },
+  { "method", OPT_METHOD, offsetof(SvdOptions, eMethod), OPT_METHOD_AUTO,
+    { "auto", "exact", "gram", 0 },
+    { OPT_METHOD_AUTO, OPT_METHOD_EXACT, OPT_METHOD_GRAM } },
   { "log",    OPT_LOG,    offsetof(SvdOptions, bLog),    0,
     { "true", "false", 0 }, { 1, 0 } },
 };

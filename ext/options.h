@@ -10,11 +10,18 @@
 /* Which keys a function accepts: a mask for optParse(). */
 #define OPT_CENTER 0x1        /* center=true|false, default true */
 #define OPT_LOG    0x2        /* log=true|false, default false */
+#define OPT_METHOD 0x4        /* method=auto|exact|gram, default auto */
+
+/* Values of SvdOptions.eMethod */
+#define OPT_METHOD_AUTO  0
+#define OPT_METHOD_EXACT 1
+#define OPT_METHOD_GRAM  2
 
 typedef struct SvdOptions SvdOptions;
 struct SvdOptions {
   int bCenter;            /* center=true (default) or false */
   int bLog;               /* log=true, or false (default) */
+  int eMethod;            /* OPT_METHOD_AUTO (default), _EXACT or _GRAM */
 };
 
 /*

@@ -33,6 +33,7 @@
 #include <lapacke.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -343,9 +344,7 @@ vec_out:
   return rc;
 }
 
-/* Flip each of the K directions (rows of dir) so that its largest-magnitude
-** entry (the first such) is positive. */
-static void specFixSigns(double *dir, int nK, int d){
+void specFixSigns(double *dir, int nK, int d){
   int i;
   for(i=0; i<nK; i++){
     double *v = dir + (size_t)i*d;
@@ -427,4 +426,24 @@ int specBasis(double *a, int64_t n, int64_t d, int bCenter, int nK,
 basis_out:
   free(t);
   return rc;
+}
+
+/*
+** OpenBLAS's own threads: one, unless the user chose a number. Its pthread
+** build shares one pool among all calling threads; with a host running
+** queries on several threads it then slows to a crawl (TRAP 1: eight
+** callers did not finish in 600 s, against 7 s single-threaded), and our
+** blocks are too small for its threads to pay off anyway (GloVe: 0.71 s with
+** two threads, 0.41 s with one). The setting is process-wide.
+*/
+static void specBlasOnce(void){
+  if( getenv("OPENBLAS_NUM_THREADS")==0 && getenv("GOTO_NUM_THREADS")==0
+   && getenv("OMP_NUM_THREADS")==0 ){
+    openblas_set_num_threads(1);
+  }
+}
+
+void specBlasInit(void){
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, specBlasOnce);
 }

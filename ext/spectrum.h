@@ -52,4 +52,14 @@ int specSingularValues(double *a, int64_t n, int64_t d, int bCenter,
 int specBasis(double *a, int64_t n, int64_t d, int bCenter, int nK,
               double *aMean, double *sigma, double *dir, SpecStatus *pStatus);
 
+/* Flip each of the nK directions (rows of dir, d values each) so that its
+** largest-magnitude entry (the first such) is positive. */
+void specFixSigns(double *dir, int nK, int d);
+
+/*
+** Once per process: run OpenBLAS single-threaded unless the user set
+** OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or OMP_NUM_THREADS.
+*/
+void specBlasInit(void);
+
 #endif /* SVD_SPECTRUM_H */

@@ -8,6 +8,7 @@
 ** function lives in the file named beside it.
 */
 #include "glue.h"
+#include "spectrum.h"
 
 #include <string.h>
 SQLITE_EXTENSION_INIT1
@@ -68,6 +69,7 @@ int sqlite3_svd_init(sqlite3 *db, char **pzErrMsg,
   size_t i;
   int rc = SQLITE_OK;
   SQLITE_EXTENSION_INIT2(pApi);
+  specBlasInit();   /* OpenBLAS single-threaded: see spectrum.c */
   for(i=0; rc==SQLITE_OK && i<sizeof(aSvdFunc)/sizeof(aSvdFunc[0]); i++){
     rc = sqlite3_create_function(db, aSvdFunc[i].zName, aSvdFunc[i].nArg,
                                  aSvdFunc[i].eFlags, 0, aSvdFunc[i].xFunc,

@@ -237,20 +237,32 @@ static int vecReadBlob(const unsigned char *p, sqlite3_int64 nByte,
   if( vecReserve(pBuf, nDim) ) return SQLITE_NOMEM;
   pBuf->eType = VEC_BLOB;
   pBuf->n = nDim;
-  for(i=0; i<nDim; i++){
-    uint32_t u = (uint32_t)p[4*i] | (uint32_t)p[4*i+1]<<8
-               | (uint32_t)p[4*i+2]<<16 | (uint32_t)p[4*i+3]<<24;
-    float f;
-    memcpy(&f, &u, 4);
-    if( !isfinite(f) ){
-      *pzErr = sqlite3_mprintf(
-          "%s(): %s has %s at element %lld; expected finite numbers",
-          zFunc, zWhat, isnan(f) ? "NaN" : (f>0 ? "+Inf" : "-Inf"), i+1);
-      return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  /* One branch-free pass (it vectorizes): convert everything, note whether
+  ** any exponent field is all ones (NaN or Inf); find which only then. */
+  {
+    uint32_t bad = 0;
+    double *a = pBuf->a;
+    for(i=0; i<nDim; i++){
+      uint32_t u;
+      float f;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__==__ORDER_LITTLE_ENDIAN__
+      memcpy(&u, p+4*i, 4);
+#else
+      u = (uint32_t)p[4*i] | (uint32_t)p[4*i+1]<<8
+        | (uint32_t)p[4*i+2]<<16 | (uint32_t)p[4*i+3]<<24;
+#endif
+      memcpy(&f, &u, 4);
+      bad |= (~u & 0x7f800000u)==0;
+      a[i] = f;
     }
-    pBuf->a[i] = f;
+    if( !bad ) return SQLITE_OK;
   }
-  return SQLITE_OK;
+  for(i=0; isfinite(pBuf->a[i]); i++){}
+  *pzErr = sqlite3_mprintf(
+      "%s(): %s has %s at element %lld; expected finite numbers",
+      zFunc, zWhat, isnan(pBuf->a[i]) ? "NaN" : (pBuf->a[i]>0 ? "+Inf" : "-Inf"),
+      i+1);
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
 int vecRead(sqlite3_value *pVal, const char *zFunc, const char *zWhat,
@@ -273,6 +285,20 @@ int vecRead(sqlite3_value *pVal, const char *zFunc, const char *zWhat,
       "as TEXT",
       zFunc, zWhat, vecTypeName(eType));
   return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+int vecReadRow(sqlite3_value *pVal, const char *zFunc, sqlite3_int64 iRow,
+               VecBuf *pBuf, char **pzErr){
+  int rc = vecRead(pVal, zFunc, "row", pBuf, pzErr);
+  if( rc==SQLITE_ERROR ){
+    /* the common path formats nothing; the message is rebuilt here */
+    char zWhat[40];
+    sqlite3_free(*pzErr);
+    *pzErr = 0;
+    sqlite3_snprintf(sizeof(zWhat), zWhat, "row %lld", iRow);
+    rc = vecRead(pVal, zFunc, zWhat, pBuf, pzErr);
+  }
+  return rc;
 }
 
 int vecReadSpectrum(sqlite3_value *pVal, const char *zFunc, VecBuf *pBuf,

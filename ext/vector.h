@@ -31,6 +31,10 @@ struct VecBuf {
 int vecRead(sqlite3_value *pVal, const char *zFunc, const char *zWhat,
             VecBuf *pBuf, char **pzErr);
 
+/* vecRead for row iRow (1-based) of an aggregate: errors say "row iRow". */
+int vecReadRow(sqlite3_value *pVal, const char *zFunc, sqlite3_int64 iRow,
+               VecBuf *pBuf, char **pzErr);
+
 /*
 ** Parse z[0..n-1] as a strict JSON array of numbers into pBuf. On error
 ** *pzErr gets "zFunc(): zWhat ...". Used for vectors and for spectra.

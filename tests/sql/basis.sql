@@ -79,7 +79,7 @@ SELECT svd_basis(v, 3) FROM g WHERE v LIKE '[5%';
 SELECT svd_basis(v, k) FROM (SELECT '[1]' AS v, 1 AS k UNION ALL SELECT '[2]', 2);
 -- error: svd_basis(): row 2 has 2 dimensions, expected 3
 SELECT svd_basis(v, 1) FROM (SELECT '[1, 2, 3]' AS v UNION ALL SELECT '[1, 2]');
--- error: svd_basis(): unknown option 'centre'; expected center=true|false
+-- error: svd_basis(): unknown option 'centre'; expected center=true|false, method=auto|exact|gram
 SELECT svd_basis(v, 1, 'centre=true') FROM g;
 -- error: svd_basis(): row 1 is an INTEGER; expected a float32 BLOB or a JSON array of numbers as TEXT
 SELECT svd_basis(1, 1);

@@ -69,15 +69,15 @@ SELECT svd_spectrum(1);
 SELECT svd_spectrum(1.0);
 -- error: svd_spectrum(): row 1 is an empty JSON array; expected at least one number
 SELECT svd_spectrum('[]');
--- error: svd_spectrum(): unknown option 'centre'; expected center=true|false
+-- error: svd_spectrum(): unknown option 'centre'; expected center=true|false, method=auto|exact|gram
 SELECT svd_spectrum('[1]', 'centre=true');
 -- error: svd_spectrum(): option center=yes; expected center=true or center=false
 SELECT svd_spectrum('[1]', 'center=yes');
--- error: svd_spectrum(): option 'center' has no '='; expected center=true|false
+-- error: svd_spectrum(): option 'center' has no '='; expected center=true|false, method=auto|exact|gram
 SELECT svd_spectrum('[1]', 'center');
 -- error: svd_spectrum(): option center is given twice
 SELECT svd_spectrum('[1]', 'center=true,center=false');
--- error: svd_spectrum(): option '' has no '='; expected center=true|false
+-- error: svd_spectrum(): option '' has no '='; expected center=true|false, method=auto|exact|gram
 SELECT svd_spectrum('[1]', 'center=true,,');
 -- error: svd_spectrum(): OPTIONS is not TEXT; expected text such as 'center=false'
 SELECT svd_spectrum('[1]', 1);

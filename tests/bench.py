@@ -1,0 +1,177 @@
+"""make bench: sqlite-svd against numpy on the same data, in the same run.
+
+    /usr/bin/python3 tests/bench.py --ext dist/svd [--quick]
+
+Data sets are built once and cached under build/bench/ (about 3.5 GB):
+
+  glove   341,479 x 100: examples/glove.db when `make glove` has made it,
+          else synthesized with the same shape
+  gpt2    50,257 x 768, synthetic: shared mean 1e3 times the spread's scale
+          and a decaying spectrum, like a model's token embeddings
+  groups  10,000 groups x 20 rows x 768, for GROUP BY
+  big     2,000,000 x 256, one group (ours only for memory; numpy once)
+
+Each workload runs in fresh child processes, ours and numpy's alternately,
+and the table shows the median wall time of each, their ratio, and our
+child's peak RSS (ru_maxrss). End to end means from the query's start to
+the spectrum in hand; for numpy, Python's sqlite3 read, np.frombuffer,
+centering in float64 and np.linalg.svd(..., compute_uv=False).
+"""
+import argparse
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.path.join(ROOT, "build", "bench")
+PY = "/usr/bin/python3"
+
+OURS = r"""
+import resource, sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+db.enable_load_extension(True)
+db.load_extension(sys.argv[2])
+t = time.perf_counter()
+rows = db.execute(sys.argv[3]).fetchall()
+dt = time.perf_counter() - t
+assert rows and all(r[-1] for r in rows), "no result"
+print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, len(rows))
+"""
+
+NUMPY_ONE = r"""
+import resource, sqlite3, sys, time
+import numpy as np
+db = sqlite3.connect(sys.argv[1])
+t = time.perf_counter()
+blobs = [r[0] for r in db.execute("SELECT vec FROM emb")]
+x = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), -1).astype(np.float64)
+del blobs
+x -= x.mean(axis=0)
+s = np.linalg.svd(x, compute_uv=False)
+dt = time.perf_counter() - t
+print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, 1)
+"""
+
+NUMPY_GROUPS = r"""
+import resource, sqlite3, sys, time
+import numpy as np
+db = sqlite3.connect(sys.argv[1])
+t = time.perf_counter()
+groups = {}
+for g, v in db.execute("SELECT grp, vec FROM emb"):
+    groups.setdefault(g, []).append(v)
+out = {}
+for g, blobs in groups.items():
+    x = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), -1).astype(np.float64)
+    x -= x.mean(axis=0)
+    out[g] = np.linalg.svd(x, compute_uv=False)
+dt = time.perf_counter() - t
+print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, len(out))
+"""
+
+BUILD = r"""
+import sqlite3, sys
+import numpy as np
+path, kind = sys.argv[1], sys.argv[2]
+rng = np.random.default_rng(2026)
+db = sqlite3.connect(path)
+db.execute("PRAGMA journal_mode=OFF")
+db.execute("PRAGMA synchronous=OFF")
+if kind == "groups":
+    db.execute("CREATE TABLE emb(id INTEGER PRIMARY KEY, grp INTEGER, vec BLOB)")
+else:
+    db.execute("CREATE TABLE emb(id INTEGER PRIMARY KEY, vec BLOB)")
+n, d = {"glove": (341479, 100), "gpt2": (50257, 768), "groups": (200000, 768),
+        "big": (2000000, 256)}[kind]
+# a decaying spectrum around a shared mean 1e3 times the smallest scale
+scale = 0.97 ** np.arange(d)
+mean = rng.normal(size=d) * (1e3 if kind == "gpt2" else 1.0)
+chunk = 50000
+for start in range(0, n, chunk):
+    m = min(chunk, n - start)
+    x = (mean + rng.normal(size=(m, d)) * scale).astype("<f4")
+    if kind == "groups":
+        rows = [(start + i, (start + i) // 20, x[i].tobytes()) for i in range(m)]
+        db.executemany("INSERT INTO emb VALUES (?, ?, ?)", rows)
+    else:
+        db.executemany("INSERT INTO emb VALUES (?, ?)",
+                       [(start + i, x[i].tobytes()) for i in range(m)])
+db.commit()
+db.close()
+"""
+
+
+def dataset(kind):
+    if kind == "glove":
+        real = os.path.join(ROOT, "examples", "glove.db")
+        if os.path.exists(real):
+            return real, "GloVe, make glove"
+    path = os.path.join(CACHE, kind + ".db")
+    if not os.path.exists(path):
+        os.makedirs(CACHE, exist_ok=True)
+        print(f"bench: building {path} (once) ...", flush=True)
+        subprocess.run([PY, "-c", BUILD, path + ".tmp", kind], check=True)
+        os.replace(path + ".tmp", path)
+    return path, "synthetic"
+
+
+def child(script, args, env=None):
+    out = subprocess.run([PY, "-c", script] + args, check=True, stdout=subprocess.PIPE,
+                         text=True, env=env).stdout.split()
+    return float(out[0]), int(out[1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ext", default="dist/svd")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--only", default="")
+    args = ap.parse_args()
+    ext = os.path.abspath(args.ext)
+
+    work = [
+        ("glove", "GloVe 341,479 x 100", "SELECT svd_spectrum(vec) FROM emb", NUMPY_ONE, 6),
+        ("gpt2", "50,257 x 768, mean 1e3", "SELECT svd_spectrum(vec) FROM emb", NUMPY_ONE, 3),
+        ("groups", "10,000 groups x 20 x 768", "SELECT grp, svd_spectrum(vec) FROM emb GROUP BY grp",
+         NUMPY_GROUPS, 8),
+        ("big", "2,000,000 x 256", "SELECT svd_spectrum(vec) FROM emb", NUMPY_ONE, None),
+    ]
+    rows = []
+    for kind, label, query, numpy_script, target in work:
+        if args.only and kind not in args.only.split(","):
+            continue
+        path, origin = dataset(kind)
+        runs = 1 if kind == "big" else args.runs
+        ours, theirs, rss = [], [], []
+        for _ in range(runs):
+            t, r = child(OURS, [path, ext, query])
+            ours.append(t)
+            rss.append(r)
+            t, _ = child(numpy_script, [path])
+            theirs.append(t)
+        mo, mn = statistics.median(ours), statistics.median(theirs)
+        rows.append((label + f" ({origin})", mo, mn, mn / mo, max(rss), target))
+        print(f"bench: {label}: ours {mo:.3f} s, numpy {mn:.3f} s", flush=True)
+
+    print()
+    print(f"sqlite-svd bench, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
+          f"{os.cpu_count()} cores, SQLite {sqlite3.sqlite_version}")
+    print()
+    print("| workload | ours (median) | numpy (median) | numpy / ours | target | our peak RSS |")
+    print("|---|---|---|---|---|---|")
+    for label, mo, mn, ratio, rss, target in rows:
+        tgt = f">= {target}x" if target else "RSS bound"
+        print(f"| {label} | {mo:.3f} s | {mn:.3f} s | {ratio:.1f}x | {tgt} | {rss / 2**20:.0f} MiB |")
+    big = [r for r in rows if r[0].startswith("2,000,000")]
+    if big:
+        bound = 64 * 2**20 + 3 * 256 * 256 * 8
+        print(f"\nRSS bound for 2,000,000 x 256: 64 MiB + 3*d^2*8 = {bound / 2**20:.1f} MiB; "
+              f"ours {big[0][4] / 2**20:.1f} MiB ({'within' if big[0][4] <= bound else 'ABOVE'})")
+
+
+if __name__ == "__main__":
+    main()
