@@ -21,6 +21,10 @@
 ** Values are kept scaled by a power of two when |y| is beyond 2^+-400, so
 ** that squares and their sums stay finite.
 **
+** A large group may get a helper thread (see gram.h) that merges every
+** other block into its own accumulator; the two are combined at the end by
+** the same pairwise update.
+**
 ** Accuracy: each sigma_i^2 within about 1e-12 * sigma_1^2 (the rounding of
 ** M2's entries, relative to its largest eigenvalue). Small singular values
 ** lose relative accuracy: sigma_i below about 1e-6 * sigma_1 is noise.
@@ -33,11 +37,30 @@
 #include <lapacke.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define GRAM_BIG_EXP 400
-#define GRAM_BLOCK_BYTES (1<<20)  /* a block of rows takes about 1 MiB */
+#define GRAM_BLOCK_BYTES (2<<20)  /* a block of rows takes about 2 MiB */
+
+struct GramHelper {
+  pthread_t tid;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int bBusy;              /* a block is handed over and not yet merged */
+  int bQuit;              /* stop once idle */
+  double *aBlock;         /* the block handed over (swapped with the caller's) */
+  int nBlock;
+  int nDim, bCenter;
+  const double *aOne;
+  GramAcc acc;            /* what the helper merged */
+};
+
+/* Helper threads running in the process, and how many may run. */
+static atomic_int nHelperRunning;
 
 static int gramFail(SpecStatus *pStatus, const char *zRoutine, int info){
   if( pStatus ){
@@ -45,6 +68,178 @@ static int gramFail(SpecStatus *pStatus, const char *zRoutine, int info){
     pStatus->info = info;
   }
   return SPEC_LAPACK;
+}
+
+static int gramAccInit(GramAcc *a, int d){
+  memset(a, 0, sizeof(*a));
+  a->aMean = calloc((size_t)d*3, sizeof(double));
+  a->aM2 = calloc((size_t)d*d, sizeof(double));
+  if( a->aMean==0 || a->aM2==0 ) return SPEC_NOMEM;
+  a->aScratch = a->aMean + d;
+  return SPEC_OK;
+}
+
+static void gramAccFree(GramAcc *a){
+  free(a->aMean);
+  free(a->aM2);
+  memset(a, 0, sizeof(*a));
+}
+
+/* Put a on the scale 2^eNew: mean times f, M2 times f*f (f a power of 2). */
+static void gramRescale(GramAcc *a, int d, int eNew){
+  double f = ldexp(1.0, a->eScale - eNew);
+  int j;
+  cblas_dscal(d, f, a->aMean, 1);
+  for(j=0; j<d; j++) cblas_dscal(j+1, f*f, a->aM2 + (size_t)j*d, 1);
+  a->rMax *= f;
+  a->eScale = eNew;
+}
+
+/* Merge the nb rows y (d x nb column-major; destroyed) into a. */
+static void gramAccMerge(GramAcc *a, double *y, int nb, int d, int bCenter,
+                         const double *aOne){
+  double *mb = a->aScratch, *delta = a->aScratch + d;
+  double amax = fabs(y[cblas_idamax(nb*d, y, 1)]);
+
+  if( amax>0.0 ){
+    int e = ilogb(amax);
+    if( a->rMax==0.0 ){
+      /* nothing but zeros merged so far: pick the scale freely */
+      a->eScale = (e>GRAM_BIG_EXP || e< -GRAM_BIG_EXP) ? e : 0;
+    }else if( e - a->eScale>GRAM_BIG_EXP ){
+      gramRescale(a, d, e);
+    }
+    /* a block tiny beside what is merged stays on the current scale: its
+    ** squares may underflow, but they are below 2^-800 of the rest */
+  }
+  if( a->eScale ) cblas_dscal(nb*d, ldexp(1.0, -a->eScale), y, 1);
+  if( ldexp(amax, -a->eScale)>a->rMax ) a->rMax = ldexp(amax, -a->eScale);
+
+  if( !bCenter ){
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, d, nb, 1.0, y, d,
+                1.0, a->aM2, d);
+  }else{
+    cblas_dgemv(CblasColMajor, CblasNoTrans, d, nb, 1.0/nb, y, d, aOne, 1,
+                0.0, mb, 1);
+    cblas_dger(CblasColMajor, d, nb, -1.0, mb, 1, aOne, 1, y, d);
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, d, nb, 1.0, y, d,
+                1.0, a->aM2, d);
+    if( a->nRow==0 ){
+      memcpy(a->aMean, mb, sizeof(double)*(size_t)d);
+    }else{
+      double nTot = (double)a->nRow + nb;
+      int j;
+      for(j=0; j<d; j++) delta[j] = mb[j] - a->aMean[j];
+      cblas_dsyr(CblasColMajor, CblasUpper, d, (double)a->nRow*nb/nTot,
+                 delta, 1, a->aM2, d);
+      cblas_daxpy(d, nb/nTot, delta, 1, a->aMean, 1);
+    }
+  }
+  a->nRow += nb;
+}
+
+/* a += b (b is left in an unspecified state), by the pairwise update. */
+static void gramAccCombine(GramAcc *a, GramAcc *b, int d, int bCenter){
+  double nTot, *delta = a->aScratch;
+  int j;
+  if( b->nRow==0 ) return;
+  if( a->nRow==0 || a->rMax==0.0 ){
+    if( a->nRow>0 ){
+      /* a holds only zeros: combine on b's scale */
+      a->eScale = b->eScale;
+    }else{
+      GramAcc t = *a;
+      *a = *b;
+      *b = t;
+      return;
+    }
+  }else if( b->rMax>0.0 ){
+    if( b->eScale>a->eScale ) gramRescale(a, d, b->eScale);
+    if( a->eScale>b->eScale ) gramRescale(b, d, a->eScale);
+  }else{
+    b->eScale = a->eScale;
+  }
+  nTot = (double)a->nRow + b->nRow;
+  cblas_daxpy(d*d, 1.0, b->aM2, 1, a->aM2, 1);
+  if( bCenter ){
+    for(j=0; j<d; j++) delta[j] = b->aMean[j] - a->aMean[j];
+    cblas_dsyr(CblasColMajor, CblasUpper, d, (double)a->nRow*b->nRow/nTot,
+               delta, 1, a->aM2, d);
+    cblas_daxpy(d, b->nRow/nTot, delta, 1, a->aMean, 1);
+  }
+  if( b->rMax>a->rMax ) a->rMax = b->rMax;
+  a->nRow += b->nRow;
+}
+
+static void *gramHelperMain(void *pArg){
+  GramHelper *h = pArg;
+  pthread_mutex_lock(&h->mu);
+  for(;;){
+    if( h->bBusy ){
+      pthread_mutex_unlock(&h->mu);
+      gramAccMerge(&h->acc, h->aBlock, h->nBlock, h->nDim, h->bCenter,
+                   h->aOne);
+      pthread_mutex_lock(&h->mu);
+      h->bBusy = 0;
+      pthread_cond_broadcast(&h->cv);
+    }else if( h->bQuit ){
+      break;
+    }else{
+      pthread_cond_wait(&h->cv, &h->mu);
+    }
+  }
+  pthread_mutex_unlock(&h->mu);
+  return 0;
+}
+
+/* Start a helper for p if a spare core is free; on any failure, none. */
+static void gramHelperStart(SpecGram *p){
+  long nCore = sysconf(_SC_NPROCESSORS_ONLN);
+  int nNow = atomic_load(&nHelperRunning);
+  GramHelper *h;
+  do{
+    if( nNow>=nCore-1 ) return;
+  }while( !atomic_compare_exchange_weak(&nHelperRunning, &nNow, nNow+1) );
+  h = calloc(1, sizeof(*h));
+  if( h && (h->aBlock = malloc(sizeof(double)*(size_t)p->nDim*p->nBlockMax))!=0
+   && gramAccInit(&h->acc, p->nDim)==SPEC_OK
+   && pthread_mutex_init(&h->mu, 0)==0 ){
+    if( pthread_cond_init(&h->cv, 0)==0 ){
+      h->nDim = p->nDim;
+      h->bCenter = p->bCenter;
+      h->aOne = p->aOne;
+      if( pthread_create(&h->tid, 0, gramHelperMain, h)==0 ){
+        p->pHelper = h;
+        return;
+      }
+      pthread_cond_destroy(&h->cv);
+    }
+    pthread_mutex_destroy(&h->mu);
+  }
+  if( h ){
+    gramAccFree(&h->acc);
+    free(h->aBlock);
+    free(h);
+  }
+  atomic_fetch_sub(&nHelperRunning, 1);
+}
+
+/* Wait for the helper to finish, stop it; its accumulator stays in h. */
+static void gramHelperStop(GramHelper *h){
+  pthread_mutex_lock(&h->mu);
+  h->bQuit = 1;
+  pthread_cond_broadcast(&h->cv);
+  pthread_mutex_unlock(&h->mu);
+  pthread_join(h->tid, 0);
+  pthread_cond_destroy(&h->cv);
+  pthread_mutex_destroy(&h->mu);
+  atomic_fetch_sub(&nHelperRunning, 1);
+}
+
+static void gramHelperFree(GramHelper *h){
+  gramAccFree(&h->acc);
+  free(h->aBlock);
+  free(h);
 }
 
 int specGramInit(SpecGram *p, int nDim, int bCenter){
@@ -56,95 +251,84 @@ int specGramInit(SpecGram *p, int nDim, int bCenter){
   p->nBlockMax = GRAM_BLOCK_BYTES/(8*nDim);
   if( p->nBlockMax<16 ) p->nBlockMax = 16;
   if( p->nBlockMax>1024 ) p->nBlockMax = 1024;
-  p->aShift = malloc(sizeof(double)*(size_t)nDim*4);
-  p->aM2 = calloc((size_t)nDim*nDim, sizeof(double));
+  p->aShift = malloc(sizeof(double)*(size_t)nDim);
   p->aBlock = malloc(sizeof(double)*(size_t)nDim*p->nBlockMax);
   p->aOne = malloc(sizeof(double)*(size_t)p->nBlockMax);
-  if( p->aShift==0 || p->aM2==0 || p->aBlock==0 || p->aOne==0 ){
+  if( gramAccInit(&p->acc, nDim) || p->aShift==0 || p->aBlock==0
+   || p->aOne==0 ){
     specGramFree(p);
     return SPEC_NOMEM;
   }
-  p->aMean = p->aShift + nDim;
-  p->aScratch = p->aMean + nDim;
-  memset(p->aMean, 0, sizeof(double)*(size_t)nDim);
   for(i=0; i<p->nBlockMax; i++) p->aOne[i] = 1.0;
   return SPEC_OK;
 }
 
 void specGramFree(SpecGram *p){
+  if( p->pHelper ){
+    gramHelperStop(p->pHelper);
+    gramHelperFree(p->pHelper);
+  }
+  gramAccFree(&p->acc);
   free(p->aShift);
-  free(p->aM2);
   free(p->aBlock);
   free(p->aOne);
   memset(p, 0, sizeof(*p));
 }
 
-/* Multiply mean by f and M2 by f*f (f a power of two), for a new scale. */
-static void gramRescale(SpecGram *p, int eNew){
-  double f = ldexp(1.0, p->eScale - eNew);
-  int d = p->nDim, j;
-  cblas_dscal(d, f, p->aMean, 1);
-  for(j=0; j<d; j++) cblas_dscal(j+1, f*f, p->aM2 + (size_t)j*d, 1);
-  p->rMax *= f;
-  p->eScale = eNew;
+/* The pending block: to an idle helper, else merged here. */
+static void gramFlush(SpecGram *p){
+  GramHelper *h = p->pHelper;
+  if( p->nBlock==0 ) return;
+  if( h ){
+    int bHanded = 0;
+    pthread_mutex_lock(&h->mu);
+    if( !h->bBusy ){
+      double *aSwap = h->aBlock;
+      h->aBlock = p->aBlock;
+      h->nBlock = p->nBlock;
+      h->bBusy = 1;
+      p->aBlock = aSwap;
+      bHanded = 1;
+      pthread_cond_broadcast(&h->cv);
+    }
+    pthread_mutex_unlock(&h->mu);
+    if( bHanded ){
+      p->nBlock = 0;
+      return;
+    }
+  }
+  gramAccMerge(&p->acc, p->aBlock, p->nBlock, p->nDim, p->bCenter, p->aOne);
+  p->nBlock = 0;
+  if( ++p->nMerged==GRAM_HELPER_BLOCKS && h==0
+   && p->nDim>=GRAM_HELPER_MIN_D ){
+    gramHelperStart(p);
+  }
 }
 
-/* Merge the pending block into mean and M2 (steps 2 and 3). */
-static int gramFlush(SpecGram *p){
-  int nb = p->nBlock, d = p->nDim;
-  double *y = p->aBlock, *mb = p->aScratch, *delta = p->aScratch + d;
-  double amax;
-
-  if( nb==0 ) return SPEC_OK;
-  amax = fabs(y[cblas_idamax(nb*d, y, 1)]);
-  if( amax>0.0 ){
-    int e = ilogb(amax);
-    if( p->rMax==0.0 ){
-      /* nothing but zeros merged so far: pick the scale freely */
-      p->eScale = (e>GRAM_BIG_EXP || e< -GRAM_BIG_EXP) ? e : 0;
-    }else if( e - p->eScale>GRAM_BIG_EXP ){
-      gramRescale(p, e);
-    }
-    /* a block tiny beside what is merged stays on the current scale: its
-    ** squares may underflow, but they are below 2^-800 of the rest */
+/* Everything merged into p->acc; the helper, if any, stopped. */
+static void gramSettle(SpecGram *p){
+  gramFlush(p);
+  if( p->pHelper ){
+    gramHelperStop(p->pHelper);
+    gramAccCombine(&p->acc, &p->pHelper->acc, p->nDim, p->bCenter);
+    gramHelperFree(p->pHelper);
+    p->pHelper = 0;
   }
-  if( p->eScale ) cblas_dscal(nb*d, ldexp(1.0, -p->eScale), y, 1);
-  if( ldexp(amax, -p->eScale)>p->rMax ) p->rMax = ldexp(amax, -p->eScale);
-
-  if( !p->bCenter ){
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, d, nb, 1.0, y, d,
-                1.0, p->aM2, d);
-  }else{
-    /* rows are the columns of the d x nb column-major y */
-    cblas_dgemv(CblasColMajor, CblasNoTrans, d, nb, 1.0/nb, y, d, p->aOne, 1,
-                0.0, mb, 1);
-    cblas_dger(CblasColMajor, d, nb, -1.0, mb, 1, p->aOne, 1, y, d);
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, d, nb, 1.0, y, d,
-                1.0, p->aM2, d);
-    if( p->nRow==0 ){
-      memcpy(p->aMean, mb, sizeof(double)*(size_t)d);
-    }else{
-      double nTot = (double)p->nRow + nb;
-      int j;
-      for(j=0; j<d; j++) delta[j] = mb[j] - p->aMean[j];
-      cblas_dsyr(CblasColMajor, CblasUpper, d, (double)p->nRow*nb/nTot,
-                 delta, 1, p->aM2, d);
-      cblas_daxpy(d, nb/nTot, delta, 1, p->aMean, 1);
-    }
+  if( p->nBlock ){
+    gramAccMerge(&p->acc, p->aBlock, p->nBlock, p->nDim, p->bCenter, p->aOne);
+    p->nBlock = 0;
   }
-  p->nRow += nb;
-  p->nBlock = 0;
-  return SPEC_OK;
 }
 
 int specGramAdd(SpecGram *p, const double *aRow){
   double *y = p->aBlock + (size_t)p->nBlock*p->nDim;
   int j, d = p->nDim;
   if( p->bCenter ){
-    if( p->nRow==0 && p->nBlock==0 ){
-      memcpy(p->aShift, aRow, sizeof(double)*(size_t)d);
-    }
     int bBad = 0;
+    if( !p->bStarted ){
+      memcpy(p->aShift, aRow, sizeof(double)*(size_t)d);
+      p->bStarted = 1;
+    }
     for(j=0; j<d; j++){
       y[j] = aRow[j] - p->aShift[j];
       bBad |= !(fabs(y[j])<=DBL_MAX);
@@ -153,21 +337,20 @@ int specGramAdd(SpecGram *p, const double *aRow){
   }else{
     memcpy(y, aRow, sizeof(double)*(size_t)d);
   }
-  if( ++p->nBlock==p->nBlockMax ) return gramFlush(p);
+  if( ++p->nBlock==p->nBlockMax ) gramFlush(p);
   return SPEC_OK;
 }
 
 int specGramValues(SpecGram *p, double *sigma, SpecStatus *pStatus){
   int d = p->nDim, info, i, s;
-  int iw = 0, *aIwork = 0;
+  int iw = 0, *aIwork = 0, rc = SPEC_OK;
   double q = 0.0, *aWork = 0, *w = 0;
-  int rc = gramFlush(p);
 
-  if( rc ) return rc;
-  s = p->nRow<d ? (int)p->nRow : d;
+  gramSettle(p);
+  s = p->acc.nRow<d ? (int)p->acc.nRow : d;
   w = malloc(sizeof(double)*(size_t)d);
   if( w==0 ) return SPEC_NOMEM;
-  info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'U', d, p->aM2, d, w,
+  info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'U', d, p->acc.aM2, d, w,
                              &q, -1, &iw, -1);
   if( info==0 ){
     aWork = malloc(sizeof(double)*((size_t)q + 1));
@@ -176,7 +359,7 @@ int specGramValues(SpecGram *p, double *sigma, SpecStatus *pStatus){
       rc = SPEC_NOMEM;
       goto values_out;
     }
-    info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'U', d, p->aM2, d, w,
+    info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'U', d, p->acc.aM2, d, w,
                                aWork, (int)q, aIwork, iw);
   }
   if( info!=0 ){
@@ -185,7 +368,7 @@ int specGramValues(SpecGram *p, double *sigma, SpecStatus *pStatus){
   }
   for(i=0; i<s; i++){
     double l = w[d-1-i];
-    sigma[i] = l>0.0 ? ldexp(sqrt(l), p->eScale) : 0.0;
+    sigma[i] = l>0.0 ? ldexp(sqrt(l), p->acc.eScale) : 0.0;
     if( isinf(sigma[i]) ) rc = SPEC_OVERFLOW;
   }
 
@@ -199,12 +382,11 @@ values_out:
 int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
                   double *dir, SpecStatus *pStatus){
   int d = p->nDim, info, i, j, nFound = 0;
-  int iw = 0, *aIwork = 0, *aSupp = 0;
+  int iw = 0, *aIwork = 0, *aSupp = 0, rc = SPEC_OK;
   double q = 0.0, *aWork = 0, *w = 0, *z = 0;
-  int rc = gramFlush(p);
 
-  if( rc ) return rc;
-  if( nK<1 || nK>d || nK>p->nRow ) return SPEC_TOOBIG;
+  gramSettle(p);
+  if( nK<1 || nK>d || nK>p->acc.nRow ) return SPEC_TOOBIG;
   w = malloc(sizeof(double)*(size_t)d);
   z = malloc(sizeof(double)*(size_t)d*nK);
   aSupp = malloc(sizeof(int)*(size_t)2*d);
@@ -212,7 +394,7 @@ int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
     rc = SPEC_NOMEM;
     goto basis_out;
   }
-  info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'I', 'U', d, p->aM2, d,
+  info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'I', 'U', d, p->acc.aM2, d,
                              0.0, 0.0, d-nK+1, d, 0.0, &nFound, w, z, d,
                              aSupp, &q, -1, &iw, -1);
   if( info==0 ){
@@ -222,7 +404,7 @@ int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
       rc = SPEC_NOMEM;
       goto basis_out;
     }
-    info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'I', 'U', d, p->aM2, d,
+    info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'I', 'U', d, p->acc.aM2, d,
                                0.0, 0.0, d-nK+1, d, 0.0, &nFound, w, z, d,
                                aSupp, aWork, (int)q, aIwork, iw);
   }
@@ -233,7 +415,7 @@ int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
   /* dsyevr lists ascending: direction i is column nK-1-i */
   for(i=0; i<nK; i++){
     double l = w[nK-1-i];
-    sigma[i] = l>0.0 ? ldexp(sqrt(l), p->eScale) : 0.0;
+    sigma[i] = l>0.0 ? ldexp(sqrt(l), p->acc.eScale) : 0.0;
     if( isinf(sigma[i]) ) rc = SPEC_OVERFLOW;
     memcpy(dir + (size_t)i*d, z + (size_t)(nK-1-i)*d, sizeof(double)*(size_t)d);
   }
@@ -241,7 +423,7 @@ int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
   /* mean = shift + mean of y, as hi + lo (TwoSum) */
   for(j=0; j<d; j++){
     double a = p->bCenter ? p->aShift[j] : 0.0;
-    double b = p->bCenter ? ldexp(p->aMean[j], p->eScale) : 0.0;
+    double b = p->bCenter ? ldexp(p->acc.aMean[j], p->acc.eScale) : 0.0;
     double s = a + b, bb = s - a;
     aMean[j] = s;
     aMean[d+j] = (a - (s - bb)) + (b - bb);

@@ -13,21 +13,43 @@
 /* Largest d the gram method takes: its d x d matrix is then 512 MiB. */
 #define GRAM_MAX_D 8192
 
+/*
+** A large group (more than GRAM_HELPER_BLOCKS blocks, d >= GRAM_HELPER_MIN_D)
+** gets a helper thread that merges every other block into a second
+** accumulator, while the calling thread goes on reading rows. Helpers are
+** counted process-wide: at most one per spare core (cores - 1), so that a
+** host running queries on many threads does not oversubscribe; a group
+** that finds none works alone.
+*/
+#define GRAM_HELPER_BLOCKS 4
+#define GRAM_HELPER_MIN_D  32
+
+/* Mean and co-moments of the rows merged so far, on a power-of-two scale. */
+typedef struct GramAcc GramAcc;
+struct GramAcc {
+  int64_t nRow;           /* rows merged */
+  int eScale;             /* aMean and aM2 hold values scaled by 2^-eScale */
+  double rMax;            /* largest scaled |y| merged */
+  double *aMean;          /* d: mean of the merged y */
+  double *aM2;            /* d x d, upper triangle: sum (y-mean)(y-mean)' */
+  double *aScratch;       /* 2*d: a block's mean, a difference of means */
+};
+
+typedef struct GramHelper GramHelper;  /* a second thread, in gram.c */
+
 typedef struct SpecGram SpecGram;
 struct SpecGram {
   int nDim;               /* d */
   int bCenter;            /* subtract the mean (co-moments) or not (X'X) */
-  int64_t nRow;           /* rows merged into aM2 so far */
-  int eScale;             /* everything below is scaled by 2^-eScale */
-  double rMax;            /* largest scaled |y| merged so far */
+  GramAcc acc;            /* what the calling thread merged */
   double *aShift;         /* d: the first row; y = x - shift (centered) */
-  double *aMean;          /* d: mean of the merged y, scaled */
-  double *aM2;            /* d x d, upper triangle: sum (y-mean)(y-mean)' */
   double *aBlock;         /* nBlockMax x d pending rows y, unscaled */
-  double *aScratch;       /* 2*d: block mean, difference of means */
-  double *aOne;           /* nBlockMax ones */
+  double *aOne;           /* nBlockMax ones (read-only, shared) */
   int nBlock;             /* rows pending in aBlock */
   int nBlockMax;
+  int bStarted;           /* the first row has been seen */
+  int nMerged;            /* blocks the calling thread merged itself */
+  GramHelper *pHelper;    /* merges every other block on a spare core */
 };
 
 /* Set up for d-dimensional rows. SPEC_OK, SPEC_NOMEM or SPEC_TOOBIG. */
@@ -50,6 +72,7 @@ int specGramValues(SpecGram *p, double *sigma, SpecStatus *pStatus);
 int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
                   double *dir, SpecStatus *pStatus);
 
+/* Free everything, stopping a helper thread first. */
 void specGramFree(SpecGram *p);
 
 #endif /* SVD_GRAM_H */
