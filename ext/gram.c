@@ -21,9 +21,9 @@
 ** Values are kept scaled by a power of two when |y| is beyond 2^+-400, so
 ** that squares and their sums stay finite.
 **
-** A large group may get a helper thread (see gram.h) that merges every
-** other block into its own accumulator; the two are combined at the end by
-** the same pairwise update.
+** A large group's blocks alternate between two accumulators, combined at
+** the end by the same pairwise update; a helper thread may merge the
+** second one's on a spare core (see gram.h).
 **
 ** Accuracy: each sigma_i^2 within about 1e-12 * sigma_1^2 (the rounding of
 ** M2's entries, relative to its largest eigenvalue). Small singular values
@@ -56,7 +56,7 @@ struct GramHelper {
   int nBlock;
   int nDim, bCenter;
   const double *aOne;
-  GramAcc acc;            /* what the helper merged */
+  GramAcc *pAcc;          /* the accumulator it merges into (SpecGram.acc2) */
 };
 
 /* Helper threads running in the process, and how many may run. */
@@ -177,7 +177,7 @@ static void *gramHelperMain(void *pArg){
   for(;;){
     if( h->bBusy ){
       pthread_mutex_unlock(&h->mu);
-      gramAccMerge(&h->acc, h->aBlock, h->nBlock, h->nDim, h->bCenter,
+      gramAccMerge(h->pAcc, h->aBlock, h->nBlock, h->nDim, h->bCenter,
                    h->aOne);
       pthread_mutex_lock(&h->mu);
       h->bBusy = 0;
@@ -202,12 +202,12 @@ static void gramHelperStart(SpecGram *p){
   }while( !atomic_compare_exchange_weak(&nHelperRunning, &nNow, nNow+1) );
   h = calloc(1, sizeof(*h));
   if( h && (h->aBlock = malloc(sizeof(double)*(size_t)p->nDim*p->nBlockMax))!=0
-   && gramAccInit(&h->acc, p->nDim)==SPEC_OK
    && pthread_mutex_init(&h->mu, 0)==0 ){
     if( pthread_cond_init(&h->cv, 0)==0 ){
       h->nDim = p->nDim;
       h->bCenter = p->bCenter;
       h->aOne = p->aOne;
+      h->pAcc = &p->acc2;
       if( pthread_create(&h->tid, 0, gramHelperMain, h)==0 ){
         p->pHelper = h;
         return;
@@ -217,14 +217,13 @@ static void gramHelperStart(SpecGram *p){
     pthread_mutex_destroy(&h->mu);
   }
   if( h ){
-    gramAccFree(&h->acc);
     free(h->aBlock);
     free(h);
   }
   atomic_fetch_sub(&nHelperRunning, 1);
 }
 
-/* Wait for the helper to finish, stop it; its accumulator stays in h. */
+/* Wait for the helper to finish its block, stop it and free it. */
 static void gramHelperStop(GramHelper *h){
   pthread_mutex_lock(&h->mu);
   h->bQuit = 1;
@@ -234,10 +233,6 @@ static void gramHelperStop(GramHelper *h){
   pthread_cond_destroy(&h->cv);
   pthread_mutex_destroy(&h->mu);
   atomic_fetch_sub(&nHelperRunning, 1);
-}
-
-static void gramHelperFree(GramHelper *h){
-  gramAccFree(&h->acc);
   free(h->aBlock);
   free(h);
 }
@@ -264,60 +259,65 @@ int specGramInit(SpecGram *p, int nDim, int bCenter){
 }
 
 void specGramFree(SpecGram *p){
-  if( p->pHelper ){
-    gramHelperStop(p->pHelper);
-    gramHelperFree(p->pHelper);
-  }
+  if( p->pHelper ) gramHelperStop(p->pHelper);
   gramAccFree(&p->acc);
+  gramAccFree(&p->acc2);
   free(p->aShift);
   free(p->aBlock);
   free(p->aOne);
   memset(p, 0, sizeof(*p));
 }
 
-/* The pending block: to an idle helper, else merged here. */
-static void gramFlush(SpecGram *p){
-  GramHelper *h = p->pHelper;
-  if( p->nBlock==0 ) return;
-  if( h ){
-    int bHanded = 0;
+/*
+** The pending block, complete or not, to its accumulator: the first
+** GRAM_HELPER_BLOCKS and then the odd ones to acc, the even ones to acc2,
+** through the helper when there is one. SPEC_OK or SPEC_NOMEM.
+*/
+static int gramFlush(SpecGram *p){
+  int64_t k = p->nFlushed;
+  GramHelper *h;
+  if( p->nBlock==0 ) return SPEC_OK;
+  p->nFlushed++;
+  if( k<GRAM_HELPER_BLOCKS || k%2==1 ){
+    gramAccMerge(&p->acc, p->aBlock, p->nBlock, p->nDim, p->bCenter, p->aOne);
+    p->nBlock = 0;
+    return SPEC_OK;
+  }
+  if( k==GRAM_HELPER_BLOCKS ){
+    if( gramAccInit(&p->acc2, p->nDim) ) return SPEC_NOMEM;
+    if( p->nDim>=GRAM_HELPER_MIN_D ) gramHelperStart(p);
+  }
+  h = p->pHelper;
+  if( h==0 ){
+    gramAccMerge(&p->acc2, p->aBlock, p->nBlock, p->nDim, p->bCenter,
+                 p->aOne);
+  }else{
+    double *aSwap;
     pthread_mutex_lock(&h->mu);
-    if( !h->bBusy ){
-      double *aSwap = h->aBlock;
-      h->aBlock = p->aBlock;
-      h->nBlock = p->nBlock;
-      h->bBusy = 1;
-      p->aBlock = aSwap;
-      bHanded = 1;
-      pthread_cond_broadcast(&h->cv);
-    }
+    while( h->bBusy ) pthread_cond_wait(&h->cv, &h->mu);
+    aSwap = h->aBlock;
+    h->aBlock = p->aBlock;
+    h->nBlock = p->nBlock;
+    h->bBusy = 1;
+    p->aBlock = aSwap;
+    pthread_cond_broadcast(&h->cv);
     pthread_mutex_unlock(&h->mu);
-    if( bHanded ){
-      p->nBlock = 0;
-      return;
-    }
   }
-  gramAccMerge(&p->acc, p->aBlock, p->nBlock, p->nDim, p->bCenter, p->aOne);
   p->nBlock = 0;
-  if( ++p->nMerged==GRAM_HELPER_BLOCKS && h==0
-   && p->nDim>=GRAM_HELPER_MIN_D ){
-    gramHelperStart(p);
-  }
+  return SPEC_OK;
 }
 
 /* Everything merged into p->acc; the helper, if any, stopped. */
-static void gramSettle(SpecGram *p){
-  gramFlush(p);
+static int gramSettle(SpecGram *p){
+  int rc = gramFlush(p);
   if( p->pHelper ){
     gramHelperStop(p->pHelper);
-    gramAccCombine(&p->acc, &p->pHelper->acc, p->nDim, p->bCenter);
-    gramHelperFree(p->pHelper);
     p->pHelper = 0;
   }
-  if( p->nBlock ){
-    gramAccMerge(&p->acc, p->aBlock, p->nBlock, p->nDim, p->bCenter, p->aOne);
-    p->nBlock = 0;
+  if( rc==SPEC_OK && p->acc2.aM2 ){
+    gramAccCombine(&p->acc, &p->acc2, p->nDim, p->bCenter);
   }
+  return rc;
 }
 
 int specGramAdd(SpecGram *p, const double *aRow){
@@ -337,7 +337,7 @@ int specGramAdd(SpecGram *p, const double *aRow){
   }else{
     memcpy(y, aRow, sizeof(double)*(size_t)d);
   }
-  if( ++p->nBlock==p->nBlockMax ) gramFlush(p);
+  if( ++p->nBlock==p->nBlockMax ) return gramFlush(p);
   return SPEC_OK;
 }
 
@@ -346,7 +346,8 @@ int specGramValues(SpecGram *p, double *sigma, SpecStatus *pStatus){
   int iw = 0, *aIwork = 0, rc = SPEC_OK;
   double q = 0.0, *aWork = 0, *w = 0;
 
-  gramSettle(p);
+  rc = gramSettle(p);
+  if( rc ) return rc;
   s = p->acc.nRow<d ? (int)p->acc.nRow : d;
   w = malloc(sizeof(double)*(size_t)d);
   if( w==0 ) return SPEC_NOMEM;
@@ -385,7 +386,8 @@ int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
   int iw = 0, *aIwork = 0, *aSupp = 0, rc = SPEC_OK;
   double q = 0.0, *aWork = 0, *w = 0, *z = 0;
 
-  gramSettle(p);
+  rc = gramSettle(p);
+  if( rc ) return rc;
   if( nK<1 || nK>d || nK>p->acc.nRow ) return SPEC_TOOBIG;
   w = malloc(sizeof(double)*(size_t)d);
   z = malloc(sizeof(double)*(size_t)d*nK);

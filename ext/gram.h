@@ -14,12 +14,14 @@
 #define GRAM_MAX_D 8192
 
 /*
-** A large group (more than GRAM_HELPER_BLOCKS blocks, d >= GRAM_HELPER_MIN_D)
-** gets a helper thread that merges every other block into a second
-** accumulator, while the calling thread goes on reading rows. Helpers are
-** counted process-wide: at most one per spare core (cores - 1), so that a
-** host running queries on many threads does not oversubscribe; a group
-** that finds none works alone.
+** After its first GRAM_HELPER_BLOCKS blocks, a group's blocks alternate
+** between two accumulators, combined at the end. When d >= GRAM_HELPER_MIN_D
+** and a spare core is free, a helper thread merges the second accumulator's
+** blocks while the calling thread goes on reading rows; otherwise the
+** calling thread merges both. Either way the same blocks meet the same
+** accumulator, so the result does not depend on whether a helper ran.
+** Helpers are counted process-wide, at most one per spare core (cores - 1),
+** so a host running queries on many threads does not oversubscribe.
 */
 #define GRAM_HELPER_BLOCKS 4
 #define GRAM_HELPER_MIN_D  32
@@ -41,15 +43,16 @@ typedef struct SpecGram SpecGram;
 struct SpecGram {
   int nDim;               /* d */
   int bCenter;            /* subtract the mean (co-moments) or not (X'X) */
-  GramAcc acc;            /* what the calling thread merged */
+  GramAcc acc;            /* blocks 0..3, then the odd ones */
+  GramAcc acc2;           /* the even blocks from block 4 on (the helper's) */
   double *aShift;         /* d: the first row; y = x - shift (centered) */
   double *aBlock;         /* nBlockMax x d pending rows y, unscaled */
   double *aOne;           /* nBlockMax ones (read-only, shared) */
   int nBlock;             /* rows pending in aBlock */
   int nBlockMax;
   int bStarted;           /* the first row has been seen */
-  int nMerged;            /* blocks the calling thread merged itself */
-  GramHelper *pHelper;    /* merges every other block on a spare core */
+  int64_t nFlushed;       /* blocks complete so far */
+  GramHelper *pHelper;    /* merges acc2's blocks on a spare core, or 0 */
 };
 
 /* Set up for d-dimensional rows. SPEC_OK, SPEC_NOMEM or SPEC_TOOBIG. */

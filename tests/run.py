@@ -4,7 +4,8 @@
 
 Parts: C unit tests of the numerics (BIN/test_spectrum), the SQL tests
 (BIN/sqltest over tests/sql/*.sql), the numpy reference checks
-(tests/reference.py, tests/reference_basis.py), the bundled sample and demo (tests/sample.py) and the
+(tests/reference*.py), concurrent connections (tests/threads.py), the
+SVG checks (tests/scree.py), the bundled sample and demo (tests/sample.py) and the
 README examples (tests/readme.py). With --asan
 the extension and binaries are the sanitizer builds, and the Python parts
 run with the ASan runtime preloaded.
@@ -68,6 +69,8 @@ def main():
                 + sorted(glob.glob(os.path.join("tests", "sql", "*.sql"))), env),
         ("reference", [py, "tests/reference.py", args.ext], pyenv),
         ("reference_basis", [py, "tests/reference_basis.py", args.ext], pyenv),
+        ("reference_gram", [py, "tests/reference_gram.py", args.ext], pyenv),
+        ("threads", [py, "tests/threads.py", args.ext], pyenv),
         ("scree", [py, "tests/scree.py", args.ext], pyenv),
         ("sample", [py, "tests/sample.py", args.ext], pyenv),
         ("readme", [py, "tests/readme.py", args.ext], pyenv),
