@@ -98,6 +98,15 @@ static int aggOptions(AggSpectrum *p, sqlite3_value *pOpt, char **pzErr){
 /* Room for one more row of nDim values. */
 static int aggReserve(AggSpectrum *p, char **pzErr){
   sqlite3_int64 nMaxRow = AGG_MAX_BYTES/(p->nDim*(sqlite3_int64)sizeof(double));
+  if( p->nRow>=SPEC_MAX_K && p->nDim>SPEC_MAX_K ){
+    /* the k x k triangle would exceed the exact method's limit: say so now
+    ** rather than after the whole group is read */
+    *pzErr = sqlite3_mprintf(
+        "%s(): a group of more than %d rows of %lld dimensions has more "
+        "than %d singular values, the limit of the exact method",
+        p->zFunc, SPEC_MAX_K, p->nDim, SPEC_MAX_K);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
   if( p->nRow>=p->nRowAlloc ){
     sqlite3_int64 nNew = p->nRowAlloc ? p->nRowAlloc*2 : 16;
     double *aNew;

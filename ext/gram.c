@@ -271,7 +271,8 @@ void specGramFree(SpecGram *p){
 /*
 ** The pending block, complete or not, to its accumulator: the first
 ** GRAM_HELPER_BLOCKS and then the odd ones to acc, the even ones to acc2,
-** through the helper when there is one. SPEC_OK or SPEC_NOMEM.
+** through the helper when there is one. Alternating, the caller never waits
+** for the helper unless it is slower. SPEC_OK or SPEC_NOMEM.
 */
 static int gramFlush(SpecGram *p){
   int64_t k = p->nFlushed;
@@ -283,7 +284,7 @@ static int gramFlush(SpecGram *p){
     p->nBlock = 0;
     return SPEC_OK;
   }
-  if( k==GRAM_HELPER_BLOCKS ){
+  if( p->acc2.aM2==0 ){
     if( gramAccInit(&p->acc2, p->nDim) ) return SPEC_NOMEM;
     if( p->nDim>=GRAM_HELPER_MIN_D ) gramHelperStart(p);
   }
