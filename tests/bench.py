@@ -110,6 +110,15 @@ db.close()
 """
 
 
+# which kernels OpenBLAS picked (numpy and the extension load the same one)
+CORE = r"""
+import ctypes, ctypes.util
+lib = ctypes.CDLL("libopenblas.so.0")
+lib.openblas_get_corename.restype = ctypes.c_char_p
+print(lib.openblas_get_corename().decode())
+"""
+
+
 def dataset(kind):
     if kind == "glove":
         real = os.path.join(ROOT, "examples", "glove.db")
@@ -135,7 +144,13 @@ def main():
     ap.add_argument("--ext", default="dist/svd")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--only", default="")
+    ap.add_argument("--coretype", default="",
+                    help="OPENBLAS_CORETYPE for both sides, e.g. Haswell, where "
+                         "OpenBLAS does not recognize the CPU and falls back to Prescott")
     args = ap.parse_args()
+    env = dict(os.environ)
+    if args.coretype:
+        env["OPENBLAS_CORETYPE"] = args.coretype
     ext = os.path.abspath(args.ext)
 
     work = [
@@ -153,18 +168,20 @@ def main():
         runs = 1 if kind == "big" else args.runs
         ours, theirs, rss = [], [], []
         for _ in range(runs):
-            t, r = child(OURS, [path, ext, query])
+            t, r = child(OURS, [path, ext, query], env)
             ours.append(t)
             rss.append(r)
-            t, _ = child(numpy_script, [path])
+            t, _ = child(numpy_script, [path], env)
             theirs.append(t)
         mo, mn = statistics.median(ours), statistics.median(theirs)
         rows.append((label + f" ({origin})", mo, mn, mn / mo, max(rss), target))
         print(f"bench: {label}: ours {mo:.3f} s, numpy {mn:.3f} s", flush=True)
 
     print()
+    core = subprocess.run([PY, "-c", CORE], stdout=subprocess.PIPE, text=True,
+                          env=env).stdout.strip()
     print(f"sqlite-svd bench, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
-          f"{os.cpu_count()} cores, SQLite {sqlite3.sqlite_version}")
+          f"{os.cpu_count()} cores, SQLite {sqlite3.sqlite_version}, OpenBLAS kernels: {core}")
     print()
     print("| workload | ours (median) | numpy (median) | numpy / ours | target | our peak RSS |")
     print("|---|---|---|---|---|---|")
