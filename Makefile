@@ -38,12 +38,7 @@ EXT_HDR := $(wildcard ext/*.h)
 
 all: dist/svd.so
 
-check-# Builds its data sets once into build/bench (about 3.7 GB), then times
-# each workload for the extension and for numpy; prints a table.
-bench: dist/svd.so
-	$(PYTHON) tests/bench.py --ext dist/svd $(BENCH_ARGS)
-
-deps:
+check-deps:
 	@pkg-config --exists $(PKGS) || { \
 	  echo "sqlite-svd: missing build dependencies (pkg-config: $(PKGS))."; \
 	  echo "  Run 'make deps' as root, or: apt-get install $(DEB_PKGS)"; \
@@ -86,6 +81,11 @@ test: dist/svd.so build/test_spectrum build/sqltest
 
 test-asan: dist/svd.so build/asan/svd.so build/asan/test_spectrum build/asan/sqltest
 	$(PYTHON) tests/run.py --ext build/asan/svd --bin build/asan --asan
+
+# Builds its data sets once into build/bench (about 3.7 GB), then times
+# each workload for the extension and for numpy; prints a table.
+bench: dist/svd.so
+	$(PYTHON) tests/bench.py --ext dist/svd $(BENCH_ARGS)
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
