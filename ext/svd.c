@@ -8,6 +8,7 @@
 ** function lives in the file named beside it.
 */
 #include "glue.h"
+#include "import.h"
 #include "spectrum.h"
 
 #include <string.h>
@@ -57,8 +58,11 @@ static const struct {
 static const struct {
   const char *zName;
   sqlite3_module *pModule;
+  const void *pAux;             /* the module's client data */
 } aSvdModule[] = {
-  { "svd_spectrum_each", &eachModule },   /* each.c */
+  { "svd_spectrum_each", &eachModule, 0 },                  /* each.c */
+  /* importers: one module (import.c), a format each; DIRECTONLY */
+  { "emb_read_npy", &impModule, &impNpyFormat },            /* npy.c */
 };
 
 #ifdef _WIN32
@@ -81,7 +85,7 @@ int sqlite3_svd_init(sqlite3 *db, char **pzErrMsg,
   }
   for(i=0; rc==SQLITE_OK && i<sizeof(aSvdModule)/sizeof(aSvdModule[0]); i++){
     rc = sqlite3_create_module(db, aSvdModule[i].zName, aSvdModule[i].pModule,
-                               0);
+                               (void*)aSvdModule[i].pAux);
     if( rc!=SQLITE_OK && pzErrMsg ){
       *pzErrMsg = sqlite3_mprintf("svd: cannot register %s: %s",
                                   aSvdModule[i].zName, sqlite3_errmsg(db));
