@@ -15,14 +15,14 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 PYTHON  := /usr/bin/python3
-PKGS    := sqlite3 lapacke openblas
-DEB_PKGS := gcc make pkg-config libsqlite3-dev liblapacke-dev libopenblas-dev \
+PKGS    := sqlite3 lapacke openblas jansson
+DEB_PKGS := gcc make pkg-config libsqlite3-dev liblapacke-dev libopenblas-dev libjansson-dev \
             sqlite3 python3 python3-numpy libxml2-utils librsvg2-bin
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # The extension reaches SQLite through the loader's API table: no -lsqlite3.
-EXT_LIBS   := $(shell pkg-config --libs lapacke openblas 2>/dev/null) -lm -lpthread
+EXT_LIBS   := $(shell pkg-config --libs lapacke openblas jansson 2>/dev/null) -lm -lpthread
 
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror
@@ -31,7 +31,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 
 EXT_SRC := ext/svd.c ext/vector.c ext/spectrum.c ext/gram.c ext/options.c ext/emb.c \
            ext/aggregate.c ext/each.c ext/measures.c ext/basis.c \
-           ext/scree.c ext/import.c ext/npy.c
+           ext/scree.c ext/import.c ext/npy.c ext/safetensors.c
 EXT_HDR := $(wildcard ext/*.h)
 
 .PHONY: all test test-asan deps check-deps install clean demo sample glove scree bench

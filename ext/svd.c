@@ -63,6 +63,8 @@ static const struct {
   { "svd_spectrum_each", &eachModule, 0 },                  /* each.c */
   /* importers: one module (import.c), a format each; DIRECTONLY */
   { "emb_read_npy", &impModule, &impNpyFormat },            /* npy.c */
+  { "emb_tensors", &impModule, &impTensorsFormat },         /* safetensors.c */
+  { "emb_read_safetensors", &impModule, &impSafetensorsFormat },
 };
 
 #ifdef _WIN32
