@@ -31,7 +31,8 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 
 EXT_SRC := ext/svd.c ext/vector.c ext/spectrum.c ext/gram.c ext/options.c ext/emb.c \
            ext/aggregate.c ext/each.c ext/measures.c ext/basis.c \
-           ext/scree.c ext/import.c ext/npy.c ext/safetensors.c
+           ext/scree.c ext/import.c ext/npy.c ext/safetensors.c \
+           ext/textvec.c ext/vocab.c
 EXT_HDR := $(wildcard ext/*.h)
 
 .PHONY: all test test-asan deps check-deps install clean demo sample glove scree bench

@@ -65,6 +65,9 @@ static const struct {
   { "emb_read_npy", &impModule, &impNpyFormat },            /* npy.c */
   { "emb_tensors", &impModule, &impTensorsFormat },         /* safetensors.c */
   { "emb_read_safetensors", &impModule, &impSafetensorsFormat },
+  { "emb_read_text", &impModule, &impTextFormat },          /* textvec.c */
+  { "emb_read_word2vec", &impModule, &impWord2vecFormat },
+  { "emb_read_vocab", &impModule, &impVocabFormat },        /* vocab.c */
 };
 
 #ifdef _WIN32

@@ -416,3 +416,15 @@ char *vecToJson(const double *a, sqlite3_int64 n, int bFloat,
   if( pnOut ) *pnOut = nOut;
   return z;
 }
+
+int vecParseNumber(char *z, int n, double *pv){
+  char c = z[n], *zEnd;
+  locale_t old = vecEnterC();
+  double v;
+  z[n] = 0;
+  v = strtod(z, &zEnd);
+  z[n] = c;
+  vecLeaveC(old);
+  *pv = v;
+  return n>0 && zEnd==z+n && isfinite(v);
+}

@@ -67,4 +67,11 @@ int vecFmtFloat(float v, char *z);
 char *vecToJson(const double *a, sqlite3_int64 n, int bFloat,
                 sqlite3_int64 *pnOut);
 
+/*
+** The n bytes at z as one number (strtod in the "C" locale; z[n] is
+** briefly set to 0, so z must be writable). 1 if all n bytes form a
+** finite number, else 0.
+*/
+int vecParseNumber(char *z, int n, double *pv);
+
 #endif /* SVD_VECTOR_H */
