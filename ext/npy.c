@@ -62,6 +62,7 @@ static char *npyErr(ImpFile *pF, NpyParse *q, const char *zExpected){
   const char *zFound = q->i<q->n ? q->z + q->i : "";
   int nFound = 0;
   while( nFound<12 && q->i + nFound<q->n && zFound[nFound]!='\n' ) nFound++;
+  while( nFound>0 && zFound[nFound-1]==' ' ) nFound--;
   return impErrAt(pF, q->iBase + q->i, "header: expected %s, found '%.*s'",
                   zExpected, nFound, zFound);
 }
@@ -150,9 +151,10 @@ static int npyHeader(NpyState *pS, ImpFile *pF, NpyParse *q, char **pzErr){
   q->i++;
   for(;;){
     const char *zKey;
-    int nKey;
+    int nKey, iKey;
     npySkip(q);
     if( q->i<q->n && q->z[q->i]=='}' ) break;
+    iKey = q->i;
     if( !npyString(q, &zKey, &nKey) ){
       *pzErr = npyErr(pF, q, "a quoted key or '}'");
       return SQLITE_ERROR;
@@ -183,7 +185,7 @@ static int npyHeader(NpyState *pS, ImpFile *pF, NpyParse *q, char **pzErr){
       if( rc ) return rc;
       bShape = 1;
     }else{
-      *pzErr = impErrAt(pF, q->iBase + q->i, "header: key '%.*s' is unknown "
+      *pzErr = impErrAt(pF, q->iBase + iKey, "header: key '%.*s' is unknown "
                         "or repeated; expected 'descr', 'fortran_order' and "
                         "'shape' once each", nKey, zKey);
       return SQLITE_ERROR;

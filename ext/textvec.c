@@ -17,8 +17,8 @@
 **      word, so a word may contain spaces. "\r\n" line ends are fine.
 **   3. Numbers are read in the "C" locale, rounded to float32; a field that
 **      is not a finite number in float32's range is an error naming the
-**      line and the field. A line with fewer than d + 1 fields, or an empty
-**      one, is an error.
+**      line and the field. A line with fewer than d + 1 fields (an empty
+**      one has 0) is an error.
 **   4. With a header, the file holds exactly n rows: fewer is "ends early",
 **      more an error.
 ** Rules for binary: the header line "n d", then n rows, each optional
@@ -197,6 +197,16 @@ static int tvTextNext(ImpCursor *pCur, char **pzErr){
                         pS->nRow);
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
+  for(k=0, iEnd=0; iEnd<n; ){
+    while( iEnd<n && tvIsSpace(z[iEnd]) ) iEnd++;
+    if( iEnd<n ) k++;
+    while( iEnd<n && !tvIsSpace(z[iEnd]) ) iEnd++;
+  }
+  if( k<pS->nDim+1 ){
+    *pzErr = impErrLine(pF, pF->iLine, "%d field%s; expected a word and %lld "
+                        "numbers", k, k==1 ? "" : "s", pS->nDim);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
   /* the last d fields, right to left */
   iEnd = n;
   for(k=(int)pS->nDim-1; k>=0; k--){
@@ -205,12 +215,6 @@ static int tvTextNext(ImpCursor *pCur, char **pzErr){
     while( iEnd>0 && tvIsSpace(z[iEnd-1]) ) iEnd--;
     iStart = iEnd;
     while( iStart>0 && !tvIsSpace(z[iStart-1]) ) iStart--;
-    if( iStart==iEnd ){
-      *pzErr = impErrLine(pF, pF->iLine, "%s; expected a word and %lld "
-                          "numbers", n==0 ? "the line is empty"
-                          : "too few fields", pS->nDim);
-      return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-    }
     if( !vecParseNumber(z+iStart, iEnd-iStart, &v)
      || !tvFloat(v, &pS->aRow[k]) ){
       *pzErr = impErrLine(pF, pF->iLine, "number %d, '%.*s', is not a finite "
@@ -221,11 +225,6 @@ static int tvTextNext(ImpCursor *pCur, char **pzErr){
     iEnd = iStart;
   }
   while( iEnd>0 && tvIsSpace(z[iEnd-1]) ) iEnd--;
-  if( iEnd==0 ){
-    *pzErr = impErrLine(pF, pF->iLine, "no word before the %lld numbers",
-                        pS->nDim);
-    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-  }
   return tvWord(pS, z, iEnd);
 }
 
