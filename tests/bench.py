@@ -11,6 +11,9 @@ Data sets are built once and cached under build/bench/ (about 3.5 GB):
   groups  10,000 groups x 20 rows x 768, for GROUP BY, with an index on
           the group column (as one would create for a GROUP BY)
   big     2,000,000 x 256, one group (ours only for memory; numpy once)
+  import  500,000 x 256 float32 .npy (512 MB) into a new table: ours
+          INSERT ... SELECT FROM emb_read_npy(), numpy's np.load plus
+          executemany of the rows' BLOBs; the table shows rows per second
 
 Each workload runs in fresh child processes, ours and numpy's alternately,
 and the table shows the median wall time of each, their ratio, and our
@@ -119,6 +122,49 @@ print(lib.openblas_get_corename().decode())
 """
 
 
+IMPORT_OURS = r"""
+import os, resource, sqlite3, sys, time
+if os.path.exists(sys.argv[2]): os.remove(sys.argv[2])
+db = sqlite3.connect(sys.argv[2])
+db.enable_load_extension(True)
+db.load_extension(sys.argv[3])
+t = time.perf_counter()
+db.execute("CREATE TABLE emb(id INTEGER PRIMARY KEY, vec BLOB)")
+db.execute("INSERT INTO emb SELECT i, vec FROM emb_read_npy(?)", (sys.argv[1],))
+db.commit()
+dt = time.perf_counter() - t
+print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, 1)
+"""
+
+IMPORT_NUMPY = r"""
+import os, resource, sqlite3, sys, time
+import numpy as np
+if os.path.exists(sys.argv[2]): os.remove(sys.argv[2])
+db = sqlite3.connect(sys.argv[2])
+t = time.perf_counter()
+x = np.load(sys.argv[1])
+db.execute("CREATE TABLE emb(id INTEGER PRIMARY KEY, vec BLOB)")
+db.executemany("INSERT INTO emb VALUES (?, ?)", ((i, r.tobytes()) for i, r in enumerate(x)))
+db.commit()
+dt = time.perf_counter() - t
+print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, 1)
+"""
+
+IMPORT_ROWS = 500000
+
+
+def import_file():
+    path = os.path.join(CACHE, "import.npy")
+    if not os.path.exists(path):
+        os.makedirs(CACHE, exist_ok=True)
+        print(f"bench: building {path} (once) ...", flush=True)
+        subprocess.run([PY, "-c", "import numpy as np, sys; np.save(sys.argv[1], "
+                        "np.random.default_rng(1).normal(size=(%d, 256)).astype('<f4'))" % IMPORT_ROWS,
+                        path + ".tmp.npy"], check=True)
+        os.replace(path + ".tmp.npy", path)
+    return path
+
+
 def dataset(kind):
     if kind == "glove":
         real = os.path.join(ROOT, "examples", "glove.db")
@@ -188,6 +234,21 @@ def main():
     for label, mo, mn, ratio, rss, target in rows:
         tgt = f">= {target}x" if target else "RSS bound"
         print(f"| {label} | {mo:.3f} s | {mn:.3f} s | {ratio:.1f}x | {tgt} | {rss / 2**20:.0f} MiB |")
+    if not args.only or "import" in args.only.split(","):
+        npy = import_file()
+        out = os.path.join(CACHE, "import_out.db")
+        ours, theirs, rss = [], [], []
+        for _ in range(args.runs):
+            t, r = child(IMPORT_OURS, [npy, out, ext], env)
+            ours.append(t)
+            rss.append(r)
+            t, _ = child(IMPORT_NUMPY, [npy, out], env)
+            theirs.append(t)
+        os.remove(out)
+        mo, mn = statistics.median(ours), statistics.median(theirs)
+        print(f"| import .npy, {IMPORT_ROWS:,} x 256, into a table | {IMPORT_ROWS / mo:,.0f} rows/s "
+              f"({mo:.3f} s) | {IMPORT_ROWS / mn:,.0f} rows/s ({mn:.3f} s) | {mn / mo:.1f}x | | "
+              f"{max(rss) / 2**20:.0f} MiB |")
     big = [r for r in rows if r[0].startswith("2,000,000")]
     if big:
         bound = 64 * 2**20 + 3 * 256 * 256 * 8

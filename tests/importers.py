@@ -384,6 +384,17 @@ def test_stream(c, ext, tmp):
         os.remove(path)
 
 
+def test_examples(c, tmp):
+    """examples/tiny/ is what examples/make_tiny.py writes."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = os.path.join(tmp, "tiny")
+    subprocess.run([sys.executable, os.path.join(root, "examples", "make_tiny.py"), out], check=True)
+    for name in sorted(os.listdir(out)):
+        with open(os.path.join(out, name), "rb") as f, \
+                open(os.path.join(root, "examples", "tiny", name), "rb") as g:
+            c.check(f.read() == g.read(), f"examples/tiny/{name} is current", "run examples/make_tiny.py")
+
+
 def run(ext):
     c = Checker()
     rng = np.random.default_rng(606)
@@ -395,6 +406,7 @@ def run(ext):
         test_vocab(c, db, tmp)
         test_common(c, db, tmp)
         test_stream(c, ext, tmp)
+        test_examples(c, tmp)
     db.close()
     return c.passed, c.failed
 
