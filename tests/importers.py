@@ -357,30 +357,43 @@ db = sqlite3.connect(":memory:")
 db.enable_load_extension(True)
 db.load_extension(sys.argv[1])
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-n, nbytes = db.execute("SELECT count(*), sum(length(vec)) FROM emb_read_npy(?)", (sys.argv[2],)).fetchone()
+n, nbytes = db.execute(sys.argv[3], (sys.argv[2],)).fetchone()
 print(n, nbytes, before * 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 """
 
 
 def test_stream(c, ext, tmp):
-    """A 1 GiB .npy (sparse on disk, so it costs no writing) streams in flat
-    memory: peak RSS grows by a few MiB, not by the file's size."""
+    """1 GiB files (sparse on disk, so they cost no writing) stream in flat
+    memory: peak RSS grows by a few MiB, not by the file's size. The .npy in
+    both orders and a safetensors tensor; the text formats go through the
+    same buffered reader, one line (or word and vector) at a time."""
+    import io
+    n, d = 1 << 20, 256
+    files = []
     for order in ("C", "F"):
         path = os.path.join(tmp, f"big_{order}.npy")
-        n, d = 1 << 20, 256
-        header = {"descr": "<f4", "fortran_order": order == "F", "shape": (n, d)}
-        import io
         b = io.BytesIO()
-        np.lib.format.write_array_header_1_0(b, header)
+        np.lib.format.write_array_header_1_0(b, {"descr": "<f4", "fortran_order": order == "F",
+                                                 "shape": (n, d)})
         with open(path, "wb") as f:
             f.write(b.getvalue())
             f.truncate(len(b.getvalue()) + n * d * 4)
-        out = subprocess.run([sys.executable, "-c", STREAM, ext, path], stdout=subprocess.PIPE,
+        files.append((f"1 GiB {order}-order .npy", path,
+                      "SELECT count(*), sum(length(vec)) FROM emb_read_npy(?)"))
+    path = os.path.join(tmp, "big.safetensors")
+    h = json.dumps({"w": {"dtype": "F32", "shape": [n, d], "data_offsets": [0, n * d * 4]}}).encode()
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h)
+        f.truncate(8 + len(h) + n * d * 4)
+    files.append(("1 GiB safetensors tensor", path,
+                  "SELECT count(*), sum(length(vec)) FROM emb_read_safetensors(?, 'w')"))
+    for name, path, sql in files:
+        out = subprocess.run([sys.executable, "-c", STREAM, ext, path, sql], stdout=subprocess.PIPE,
                              text=True, check=True).stdout.split()
         rows, nbytes, before, after = map(int, out)
         grow = (after - before) / 2 ** 20
-        c.check(rows == n and nbytes == n * d * 4, f"1 GiB {order}-order .npy read whole", f"{rows} rows, {nbytes} bytes")
-        c.check(grow < 32, f"1 GiB {order}-order .npy in flat memory", f"peak RSS grew by {grow:.1f} MiB")
+        c.check(rows == n and nbytes == n * d * 4, f"{name} read whole", f"{rows} rows, {nbytes} bytes")
+        c.check(grow < 32, f"{name} in flat memory", f"peak RSS grew by {grow:.1f} MiB")
         os.remove(path)
 
 
