@@ -48,6 +48,9 @@ SQLITE_EXTENSION_INIT3
 ** below it, the exact method costs little and is more accurate. */
 #define AGG_AUTO_BYTES ((sqlite3_int64)16<<20)
 
+/* Groups of at least this many values check for an interrupt in xFinal. */
+#define AGG_PROBE_VALUES ((sqlite3_int64)1<<20)
+
 typedef struct AggSpectrum AggSpectrum;
 struct AggSpectrum {
   double *aRow;           /* nRow x nDim values, row-major */
@@ -272,6 +275,29 @@ static void aggSpecError(sqlite3_context *ctx, int rc, const SpecStatus *pSt,
   svdResultError(ctx, SQLITE_ERROR, zErr);
 }
 
+/*
+** The final step of a large group, when the statement was interrupted?
+** SQLite runs xFinal even then (TRAP 3), and 3.40 has no
+** sqlite3_is_interrupted(): so step a trivial statement on the same
+** connection, which fails with SQLITE_INTERRUPT while the interrupt is
+** pending. Worth its few microseconds only before a long computation.
+** Returns 1 after reporting the interrupt as the result.
+*/
+static int aggInterrupted(sqlite3_context *ctx, AggSpectrum *p){
+  sqlite3_stmt *pStmt = 0;
+  int rc;
+  if( p->nRow*p->nDim<AGG_PROBE_VALUES ) return 0;
+  rc = sqlite3_prepare_v2(sqlite3_context_db_handle(ctx), "SELECT 1", -1,
+                          &pStmt, 0);
+  if( rc==SQLITE_OK ) rc = sqlite3_step(pStmt);
+  sqlite3_finalize(pStmt);
+  if( rc!=SQLITE_INTERRUPT ) return 0;
+  sqlite3_result_error(ctx, "interrupted", -1);
+  sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
+  aggFree(p);
+  return 1;
+}
+
 /* svd_spectrum(X [, OPTIONS]): final */
 void aggSpectrumFinal(sqlite3_context *ctx){
   AggSpectrum *p = sqlite3_aggregate_context(ctx, 0);
@@ -286,6 +312,7 @@ void aggSpectrumFinal(sqlite3_context *ctx){
     aggFree(p);
     return;
   }
+  if( aggInterrupted(ctx, p) ) return;
   nVal = p->nRow<p->nDim ? p->nRow : p->nDim;
   aSigma = sqlite3_malloc64((sqlite3_uint64)nVal*sizeof(double));
   if( aSigma==0 ){
@@ -356,6 +383,7 @@ void aggBasisFinal(sqlite3_context *ctx){
     aggFree(p);
     return;
   }
+  if( aggInterrupted(ctx, p) ) return;
   nMax = p->nRow<p->nDim ? p->nRow : p->nDim;
   if( p->nK>nMax ){
     svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(

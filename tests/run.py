@@ -72,6 +72,7 @@ def main():
         ("reference_gram", [py, "tests/reference_gram.py", args.ext], pyenv),
         ("threads", [py, "tests/threads.py", args.ext], pyenv),
         ("importers", [py, "tests/importers.py", args.ext], pyenv),
+        ("interrupt", [py, "tests/interrupt.py", args.ext], pyenv),
         ("scree", [py, "tests/scree.py", args.ext], pyenv),
         ("sample", [py, "tests/sample.py", args.ext], pyenv),
         ("readme", [py, "tests/readme.py", args.ext], pyenv),
