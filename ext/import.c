@@ -17,6 +17,7 @@
 */
 #define _XOPEN_SOURCE 700   /* pread, O_CLOEXEC */
 #include "import.h"
+#include "vector.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,9 +73,24 @@ void impClose(ImpFile *p){
   p->fd = -1;
 }
 
+/* Bytes from the file quoted in a message may be anything: keep the
+** message valid UTF-8, with '?' for each byte that is not printable. */
+static void impClean(char *z){
+  sqlite3_int64 n = (sqlite3_int64)strlen(z), i = 0;
+  while( i<n ){
+    int len = vecUtf8Len((const unsigned char*)z+i, n-i);
+    if( len==0 ){
+      z[i++] = '?';
+    }else{
+      i += len;
+    }
+  }
+}
+
 static char *impVErr(ImpFile *p, const char *zWhere, sqlite3_int64 iAt,
                      const char *zFmt, va_list ap){
   char *zMsg = sqlite3_vmprintf(zFmt, ap);
+  if( zMsg ) impClean(zMsg);
   char *zErr = zMsg ? sqlite3_mprintf("%s(): %s: %s %lld: %s", p->zFunc,
                                       p->zPath, zWhere, iAt, zMsg) : 0;
   sqlite3_free(zMsg);

@@ -70,28 +70,6 @@ static void screeFree(ScreeAgg *p){
   memset(p, 0, sizeof(*p));
 }
 
-/* Length of the valid UTF-8 character at z[0..n-1] that is not a control
-** character, or 0. */
-static int screeUtf8(const unsigned char *z, int n){
-  int len, i;
-  unsigned c = z[0];
-  if( c<0x80 ) return c>=0x20 && c!=0x7f ? 1 : 0;
-  if( c>=0xc2 && c<=0xdf ){ len = 2; c &= 0x1f; }
-  else if( c>=0xe0 && c<=0xef ){ len = 3; c &= 0x0f; }
-  else if( c>=0xf0 && c<=0xf4 ){ len = 4; c &= 0x07; }
-  else return 0;
-  if( len>n ) return 0;
-  for(i=1; i<len; i++){
-    if( (z[i]&0xc0)!=0x80 ) return 0;
-    c = (c<<6) | (z[i]&0x3f);
-  }
-  if( (len==3 && c<0x800) || (len==4 && (c<0x10000 || c>0x10ffff)) ) return 0;
-  if( c>=0xd800 && c<=0xdfff ) return 0;     /* surrogates */
-  if( c==0xfffe || c==0xffff ) return 0;     /* not XML characters */
-  if( c>=0x80 && c<=0x9f ) return 0;         /* C1 controls */
-  return len;
-}
-
 /* LABEL as XML text: escaped, invalid bytes replaced, cut to
 ** SCREE_LABEL_MAX characters. NULL on OOM. */
 static char *screeLabel(sqlite3_value *pVal){
@@ -114,7 +92,7 @@ static char *screeLabel(sqlite3_value *pVal){
       sqlite3_str_appendall(pStr, "\xe2\x80\xa6");   /* ... */
       break;
     }
-    len = screeUtf8(z+i, n-i);
+    len = vecUtf8Len(z+i, n-i);
     switch( len ? z[i] : 0 ){
       case '&': sqlite3_str_appendall(pStr, "&amp;"); break;
       case '<': sqlite3_str_appendall(pStr, "&lt;"); break;

@@ -179,6 +179,13 @@ int vecParseJson(const char *z, sqlite3_int64 n, const char *zFunc,
       rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
       break;
     }
+    if( pBuf->n>=VEC_MAX_DIMS ){
+      *pzErr = sqlite3_mprintf(
+          "%s(): %s has more than %d values; at most %d dimensions are "
+          "supported", zFunc, zWhat, VEC_MAX_DIMS, VEC_MAX_DIMS);
+      rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+      break;
+    }
     if( vecReserve(pBuf, pBuf->n+1) ){
       rc = SQLITE_NOMEM;
       break;
@@ -234,6 +241,13 @@ static int vecReadBlob(const unsigned char *p, sqlite3_int64 nByte,
         zFunc, zWhat, nByte);
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
+  if( nDim>VEC_MAX_DIMS ){
+    /* refused before anything is copied */
+    *pzErr = sqlite3_mprintf(
+        "%s(): %s is a %lld-byte BLOB of %lld values; at most %d dimensions "
+        "are supported", zFunc, zWhat, nByte, nDim, VEC_MAX_DIMS);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
   if( vecReserve(pBuf, nDim) ) return SQLITE_NOMEM;
   pBuf->eType = VEC_BLOB;
   pBuf->n = nDim;
@@ -269,8 +283,13 @@ int vecRead(sqlite3_value *pVal, const char *zFunc, const char *zWhat,
             VecBuf *pBuf, char **pzErr){
   int eType = sqlite3_value_type(pVal);
   if( eType==SQLITE_BLOB ){
-    const unsigned char *p = sqlite3_value_blob(pVal);
+    /* the size first: sqlite3_value_blob() would materialize a zeroblob */
     sqlite3_int64 nByte = sqlite3_value_bytes(pVal);
+    const unsigned char *p;
+    if( nByte/4>VEC_MAX_DIMS ){
+      return vecReadBlob(0, nByte, zFunc, zWhat, pBuf, pzErr);
+    }
+    p = sqlite3_value_blob(pVal);
     if( p==0 && nByte>0 ) return SQLITE_NOMEM;
     return vecReadBlob(p, nByte, zFunc, zWhat, pBuf, pzErr);
   }
@@ -427,4 +446,24 @@ int vecParseNumber(char *z, int n, double *pv){
   vecLeaveC(old);
   *pv = v;
   return n>0 && zEnd==z+n && isfinite(v);
+}
+
+int vecUtf8Len(const unsigned char *z, sqlite3_int64 n){
+  int len, i;
+  unsigned c = z[0];
+  if( c<0x80 ) return c>=0x20 && c!=0x7f ? 1 : 0;
+  if( c>=0xc2 && c<=0xdf ){ len = 2; c &= 0x1f; }
+  else if( c>=0xe0 && c<=0xef ){ len = 3; c &= 0x0f; }
+  else if( c>=0xf0 && c<=0xf4 ){ len = 4; c &= 0x07; }
+  else return 0;
+  if( len>n ) return 0;
+  for(i=1; i<len; i++){
+    if( (z[i]&0xc0)!=0x80 ) return 0;
+    c = (c<<6) | (z[i]&0x3f);
+  }
+  if( (len==3 && c<0x800) || (len==4 && (c<0x10000 || c>0x10ffff)) ) return 0;
+  if( c>=0xd800 && c<=0xdfff ) return 0;     /* surrogates */
+  if( c==0xfffe || c==0xffff ) return 0;     /* not XML characters */
+  if( c>=0x80 && c<=0x9f ) return 0;         /* C1 controls */
+  return len;
 }

@@ -14,6 +14,10 @@
 #define VEC_BLOB 1 /* float32 BLOB */
 #define VEC_JSON 2 /* JSON array TEXT, full double precision */
 
+/* The most values a vector may have: 16,777,216 (128 MiB as doubles). A
+** longer BLOB is refused before anything is copied. */
+#define VEC_MAX_DIMS (1<<24)
+
 /* A growable array of doubles, reused from row to row. */
 typedef struct VecBuf VecBuf;
 struct VecBuf {
@@ -73,5 +77,11 @@ char *vecToJson(const double *a, sqlite3_int64 n, int bFloat,
 ** finite number, else 0.
 */
 int vecParseNumber(char *z, int n, double *pv);
+
+/*
+** Length of the UTF-8 character at z[0..n-1] (n >= 1) if it is valid and
+** printable (no C0/C1 control, surrogate or noncharacter U+FFFE/F), else 0.
+*/
+int vecUtf8Len(const unsigned char *z, sqlite3_int64 n);
 
 #endif /* SVD_VECTOR_H */
