@@ -8,6 +8,7 @@
 #   make test       every test: SQL, numpy reference, README, C unit tests
 #   make bench      our speed and memory against numpy's on the same data
 #   make test-asan  the same under AddressSanitizer + UBSan
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang)
 #   make deps       install the Debian packages it needs (as root), or say which
 #   make install    copy dist/svd.so to $(PREFIX)/lib/sqlite-svd/
 #   make clean
@@ -35,7 +36,7 @@ EXT_SRC := ext/svd.c ext/vector.c ext/spectrum.c ext/gram.c ext/options.c ext/em
            ext/textvec.c ext/vocab.c
 EXT_HDR := $(wildcard ext/*.h)
 
-.PHONY: all test test-asan deps check-deps install clean demo sample glove scree bench
+.PHONY: all test test-asan deps check-deps install clean demo sample glove scree bench fuzz
 
 all: dist/svd.so
 
@@ -82,6 +83,35 @@ test: dist/svd.so build/test_spectrum build/sqltest
 
 test-asan: dist/svd.so build/asan/svd.so build/asan/test_spectrum build/asan/sqltest
 	$(PYTHON) tests/run.py --ext build/asan/svd --bin build/asan --asan
+
+# libFuzzer targets (tests/fuzz/fuzz.c), each run for FUZZ_SECONDS on its
+# seed corpus (tests/fuzz/corpus/<target>) plus what it found before
+# (build/fuzz/work-<target>). A crash, leak or sanitizer report fails and
+# leaves its input in build/fuzz/.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := vector options basis files
+FUZZ_FLAGS   := -g -O1 $(WARN) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+build/fuzz/%: tests/fuzz/fuzz.c $(EXT_SRC) $(EXT_HDR) | check-deps
+	@mkdir -p build/fuzz
+	@command -v $(FUZZ_CC) >/dev/null || { echo "sqlite-svd: make fuzz needs clang: apt-get install clang libclang-rt-14-dev"; exit 1; }
+	$(FUZZ_CC) $(FUZZ_FLAGS) -DFUZZ_TARGET=$(FUZZ_ID_$*) $(PKG_CFLAGS) -Iext -o $@ tests/fuzz/fuzz.c $(EXT_SRC) $(PKG_LIBS) -lm -lpthread
+
+FUZZ_ID_vector := 1
+FUZZ_ID_options := 2
+FUZZ_ID_basis := 3
+FUZZ_ID_files := 4
+
+fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/work-$$t; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=4096 \
+	    -artifact_prefix=build/fuzz/$$t- build/fuzz/work-$$t tests/fuzz/corpus/$$t \
+	    > build/fuzz/$$t.log 2>&1 || { tail -40 build/fuzz/$$t.log; exit 1; }; \
+	  grep -h '^Done' build/fuzz/$$t.log; \
+	done
 
 # Builds its data sets once into build/bench (about 3.7 GB), then times
 # each workload for the extension and for numpy; prints a table.
