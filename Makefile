@@ -54,6 +54,14 @@ build/test_spectrum: tests/test_spectrum.c ext/spectrum.c ext/gram.c $(EXT_HDR) 
 	@mkdir -p build
 	$(CC) $(ALL_CFLAGS) -Iext -o $@ tests/test_spectrum.c ext/spectrum.c ext/gram.c $(PKG_LIBS) -lm
 
+build/oom: tests/oom.c $(EXT_SRC) $(EXT_HDR) | check-deps
+	@mkdir -p build
+	$(CC) $(ALL_CFLAGS) -Iext -o $@ tests/oom.c $(EXT_SRC) $(PKG_LIBS) -lm -lpthread
+
+build/asan/oom: tests/oom.c $(EXT_SRC) $(EXT_HDR) | check-deps
+	@mkdir -p build/asan
+	$(CC) $(ALL_CFLAGS) $(SAN) -Iext -o $@ tests/oom.c $(EXT_SRC) $(PKG_LIBS) -lm -lpthread
+
 build/sqltest: tests/sqltest.c | check-deps
 	@mkdir -p build
 	$(CC) $(ALL_CFLAGS) -o $@ tests/sqltest.c $(PKG_LIBS)
@@ -70,7 +78,7 @@ build/asan/sqltest: tests/sqltest.c | check-deps
 	@mkdir -p build/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ tests/sqltest.c $(PKG_LIBS)
 
-test: dist/svd.so build/test_spectrum build/sqltest
+test: dist/svd.so build/test_spectrum build/sqltest build/oom
 	@test -x $(PYTHON) && $(PYTHON) -c 'import numpy' 2>/dev/null || { \
 	  echo "sqlite-svd: tests need Debian's python3-numpy ($(PYTHON))."; \
 	  echo "  Run 'make deps' as root, or: apt-get install python3 python3-numpy"; \
@@ -81,7 +89,7 @@ test: dist/svd.so build/test_spectrum build/sqltest
 	  exit 1; }
 	$(PYTHON) tests/run.py --ext dist/svd --bin build
 
-test-asan: dist/svd.so build/asan/svd.so build/asan/test_spectrum build/asan/sqltest
+test-asan: dist/svd.so build/asan/svd.so build/asan/test_spectrum build/asan/sqltest build/asan/oom
 	$(PYTHON) tests/run.py --ext build/asan/svd --bin build/asan --asan
 
 # libFuzzer targets (tests/fuzz/fuzz.c), each run for FUZZ_SECONDS on its

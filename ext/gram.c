@@ -72,16 +72,16 @@ static int gramFail(SpecStatus *pStatus, const char *zRoutine, int info){
 
 static int gramAccInit(GramAcc *a, int d){
   memset(a, 0, sizeof(*a));
-  a->aMean = calloc((size_t)d*3, sizeof(double));
-  a->aM2 = calloc((size_t)d*d, sizeof(double));
+  a->aMean = specZalloc(sizeof(double)*(size_t)d*3);
+  a->aM2 = specZalloc(sizeof(double)*(size_t)d*d);
   if( a->aMean==0 || a->aM2==0 ) return SPEC_NOMEM;
   a->aScratch = a->aMean + d;
   return SPEC_OK;
 }
 
 static void gramAccFree(GramAcc *a){
-  free(a->aMean);
-  free(a->aM2);
+  specFree(a->aMean);
+  specFree(a->aM2);
   memset(a, 0, sizeof(*a));
 }
 
@@ -200,8 +200,8 @@ static void gramHelperStart(SpecGram *p){
   do{
     if( nNow>=nCore-1 ) return;
   }while( !atomic_compare_exchange_weak(&nHelperRunning, &nNow, nNow+1) );
-  h = calloc(1, sizeof(*h));
-  if( h && (h->aBlock = malloc(sizeof(double)*(size_t)p->nDim*p->nBlockMax))!=0
+  h = specZalloc(sizeof(*h));
+  if( h && (h->aBlock = specMalloc(sizeof(double)*(size_t)p->nDim*p->nBlockMax))!=0
    && pthread_mutex_init(&h->mu, 0)==0 ){
     if( pthread_cond_init(&h->cv, 0)==0 ){
       h->nDim = p->nDim;
@@ -217,8 +217,8 @@ static void gramHelperStart(SpecGram *p){
     pthread_mutex_destroy(&h->mu);
   }
   if( h ){
-    free(h->aBlock);
-    free(h);
+    specFree(h->aBlock);
+    specFree(h);
   }
   atomic_fetch_sub(&nHelperRunning, 1);
 }
@@ -233,8 +233,8 @@ static void gramHelperStop(GramHelper *h){
   pthread_cond_destroy(&h->cv);
   pthread_mutex_destroy(&h->mu);
   atomic_fetch_sub(&nHelperRunning, 1);
-  free(h->aBlock);
-  free(h);
+  specFree(h->aBlock);
+  specFree(h);
 }
 
 int specGramInit(SpecGram *p, int nDim, int bCenter){
@@ -246,9 +246,9 @@ int specGramInit(SpecGram *p, int nDim, int bCenter){
   p->nBlockMax = GRAM_BLOCK_BYTES/(8*nDim);
   if( p->nBlockMax<16 ) p->nBlockMax = 16;
   if( p->nBlockMax>1024 ) p->nBlockMax = 1024;
-  p->aShift = malloc(sizeof(double)*(size_t)nDim);
-  p->aBlock = malloc(sizeof(double)*(size_t)nDim*p->nBlockMax);
-  p->aOne = malloc(sizeof(double)*(size_t)p->nBlockMax);
+  p->aShift = specMalloc(sizeof(double)*(size_t)nDim);
+  p->aBlock = specMalloc(sizeof(double)*(size_t)nDim*p->nBlockMax);
+  p->aOne = specMalloc(sizeof(double)*(size_t)p->nBlockMax);
   if( gramAccInit(&p->acc, nDim) || p->aShift==0 || p->aBlock==0
    || p->aOne==0 ){
     specGramFree(p);
@@ -262,9 +262,9 @@ void specGramFree(SpecGram *p){
   if( p->pHelper ) gramHelperStop(p->pHelper);
   gramAccFree(&p->acc);
   gramAccFree(&p->acc2);
-  free(p->aShift);
-  free(p->aBlock);
-  free(p->aOne);
+  specFree(p->aShift);
+  specFree(p->aBlock);
+  specFree(p->aOne);
   memset(p, 0, sizeof(*p));
 }
 
@@ -350,13 +350,13 @@ int specGramValues(SpecGram *p, double *sigma, SpecStatus *pStatus){
   rc = gramSettle(p);
   if( rc ) return rc;
   s = p->acc.nRow<d ? (int)p->acc.nRow : d;
-  w = malloc(sizeof(double)*(size_t)d);
+  w = specMalloc(sizeof(double)*(size_t)d);
   if( w==0 ) return SPEC_NOMEM;
   info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'U', d, p->acc.aM2, d, w,
                              &q, -1, &iw, -1);
   if( info==0 ){
-    aWork = malloc(sizeof(double)*((size_t)q + 1));
-    aIwork = malloc(sizeof(int)*((size_t)iw + 1));
+    aWork = specMalloc(sizeof(double)*((size_t)q + 1));
+    aIwork = specMalloc(sizeof(int)*((size_t)iw + 1));
     if( aWork==0 || aIwork==0 ){
       rc = SPEC_NOMEM;
       goto values_out;
@@ -375,9 +375,9 @@ int specGramValues(SpecGram *p, double *sigma, SpecStatus *pStatus){
   }
 
 values_out:
-  free(w);
-  free(aWork);
-  free(aIwork);
+  specFree(w);
+  specFree(aWork);
+  specFree(aIwork);
   return rc;
 }
 
@@ -390,9 +390,9 @@ int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
   rc = gramSettle(p);
   if( rc ) return rc;
   if( nK<1 || nK>d || nK>p->acc.nRow ) return SPEC_TOOBIG;
-  w = malloc(sizeof(double)*(size_t)d);
-  z = malloc(sizeof(double)*(size_t)d*nK);
-  aSupp = malloc(sizeof(int)*(size_t)2*d);
+  w = specMalloc(sizeof(double)*(size_t)d);
+  z = specMalloc(sizeof(double)*(size_t)d*nK);
+  aSupp = specMalloc(sizeof(int)*(size_t)2*d);
   if( w==0 || z==0 || aSupp==0 ){
     rc = SPEC_NOMEM;
     goto basis_out;
@@ -401,8 +401,8 @@ int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
                              0.0, 0.0, d-nK+1, d, 0.0, &nFound, w, z, d,
                              aSupp, &q, -1, &iw, -1);
   if( info==0 ){
-    aWork = malloc(sizeof(double)*((size_t)q + 1));
-    aIwork = malloc(sizeof(int)*((size_t)iw + 1));
+    aWork = specMalloc(sizeof(double)*((size_t)q + 1));
+    aIwork = specMalloc(sizeof(int)*((size_t)iw + 1));
     if( aWork==0 || aIwork==0 ){
       rc = SPEC_NOMEM;
       goto basis_out;
@@ -433,10 +433,10 @@ int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
   }
 
 basis_out:
-  free(w);
-  free(z);
-  free(aSupp);
-  free(aWork);
-  free(aIwork);
+  specFree(w);
+  specFree(z);
+  specFree(aSupp);
+  specFree(aWork);
+  specFree(aIwork);
   return rc;
 }

@@ -66,8 +66,9 @@ static void optAccepted(sqlite3_str *pStr, unsigned mKeys){
 /* "zFunc(): <zMsg>; expected <the accepted keys>" */
 static int optErrorAccepted(char **pzErr, const char *zFunc, unsigned mKeys,
                             char *zMsg){
-  sqlite3_str *pStr = sqlite3_str_new(0);
+  sqlite3_str *pStr;
   if( zMsg==0 ) return SQLITE_NOMEM;
+  pStr = sqlite3_str_new(0);
   sqlite3_str_appendf(pStr, "%s(): %s; expected ", zFunc, zMsg);
   sqlite3_free(zMsg);
   optAccepted(pStr, mKeys);

@@ -34,8 +34,35 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The allocator: malloc unless the extension routes it through SQLite's
+** (specSetAllocator), so that a failing allocator reaches the numerics too. */
+typedef void *(*SpecMallocFn)(size_t);
+typedef void (*SpecFreeFn)(void*);
+static _Atomic(SpecMallocFn) specXMalloc = malloc;
+static _Atomic(SpecFreeFn) specXFree = free;
+
+void specSetAllocator(void *(*xMalloc)(size_t), void (*xFree)(void*)){
+  atomic_store(&specXMalloc, xMalloc);
+  atomic_store(&specXFree, xFree);
+}
+
+void *specMalloc(size_t n){
+  return atomic_load_explicit(&specXMalloc, memory_order_relaxed)(n ? n : 1);
+}
+
+void *specZalloc(size_t n){
+  void *p = specMalloc(n);
+  if( p ) memset(p, 0, n);
+  return p;
+}
+
+void specFree(void *p){
+  if( p ) atomic_load_explicit(&specXFree, memory_order_relaxed)(p);
+}
 
 /* Largest |x| we compute with unscaled: sums of 2^31 of them stay finite. */
 #define SPEC_BIG_EXP 400
@@ -80,8 +107,8 @@ static void specScale(double *a, int64_t n, double s){
 */
 static int specCenter(double *a, int nRow, int nDim, double *aMean,
                       SpecStatus *pStatus){
-  double *aOne = malloc(sizeof(double)*(size_t)nRow); /* ones, then v */
-  double *aWork = malloc(sizeof(double)*(size_t)nDim);
+  double *aOne = specMalloc(sizeof(double)*(size_t)nRow); /* ones, then v */
+  double *aWork = specMalloc(sizeof(double)*(size_t)nDim);
   double alpha = 1.0, tau = 0.0;
   int i, info, rc = SPEC_OK;
 
@@ -110,8 +137,8 @@ static int specCenter(double *a, int nRow, int nDim, double *aMean,
   if( info!=0 ) rc = specFail(pStatus, "dlarfx", info);
 
 center_out:
-  free(aOne);
-  free(aWork);
+  specFree(aOne);
+  specFree(aWork);
   return rc;
 }
 
@@ -137,7 +164,7 @@ static int specTriangle(double *b, int nDim, int nCol, int ld, double *t,
     rc = specFail(pStatus, zRoutine, info);
     goto tri_out;
   }
-  aWork = malloc(sizeof(double)*((size_t)q + 1));
+  aWork = specMalloc(sizeof(double)*((size_t)q + 1));
   if( aWork==0 ){
     rc = SPEC_NOMEM;
     goto tri_out;
@@ -158,7 +185,7 @@ static int specTriangle(double *b, int nDim, int nCol, int ld, double *t,
   }
 
 tri_out:
-  free(aWork);
+  specFree(aWork);
   return rc;
 }
 
@@ -166,14 +193,14 @@ tri_out:
 static int specSvdSmall(double *t, double *t2, int k, double *sigma,
                         SpecStatus *pStatus){
   double q = 0.0, *aWork = 0;
-  int *aIwork = malloc(sizeof(int)*(size_t)8*k);
+  int *aIwork = specMalloc(sizeof(int)*(size_t)8*k);
   int info, rc = SPEC_OK;
 
   if( aIwork==0 ) return SPEC_NOMEM;
   info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'N', k, k, t, k, sigma, 0, 1,
                              0, 1, &q, -1, aIwork);
   if( info==0 ){
-    aWork = malloc(sizeof(double)*((size_t)q + 1));
+    aWork = specMalloc(sizeof(double)*((size_t)q + 1));
     if( aWork==0 ){
       rc = SPEC_NOMEM;
       goto svd_out;
@@ -187,12 +214,12 @@ static int specSvdSmall(double *t, double *t2, int k, double *sigma,
   }
   if( info>0 ){
     /* dgesdd did not converge: the slower, independent dgesvd. */
-    free(aWork);
+    specFree(aWork);
     aWork = 0;
     info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'N', 'N', k, k, t2, k, sigma,
                                0, 1, 0, 1, &q, -1);
     if( info==0 ){
-      aWork = malloc(sizeof(double)*((size_t)q + 1));
+      aWork = specMalloc(sizeof(double)*((size_t)q + 1));
       if( aWork==0 ){
         rc = SPEC_NOMEM;
         goto svd_out;
@@ -204,8 +231,8 @@ static int specSvdSmall(double *t, double *t2, int k, double *sigma,
   }
 
 svd_out:
-  free(aIwork);
-  free(aWork);
+  specFree(aIwork);
+  specFree(aWork);
   return rc;
 }
 
@@ -272,21 +299,21 @@ int specSingularValues(double *a, int64_t n, int64_t d, int bCenter,
   specStatusClear(pStatus);
   if( n<1 || d<1 || n>INT_MAX || d>INT_MAX || s>SPEC_MAX_K ) return SPEC_TOOBIG;
   memset(sigma, 0, sizeof(double)*(size_t)s);
-  aMean = malloc(sizeof(double)*(size_t)d*2);
+  aMean = specMalloc(sizeof(double)*(size_t)d*2);
   if( aMean==0 ) return SPEC_NOMEM;
   rc = specPrepare(a, n, d, bCenter, aMean, &e, &b, &m, pStatus);
-  free(aMean);
+  specFree(aMean);
   if( rc || m==0 ) return rc;
 
   k = (int)(m<d ? m : d);
-  t = malloc(sizeof(double)*((size_t)k*k*2 + (size_t)k));
+  t = specMalloc(sizeof(double)*((size_t)k*k*2 + (size_t)k));
   if( t==0 ) return SPEC_NOMEM;
   rc = specTriangle(b, (int)d, m, (int)d, t, t+(size_t)k*k*2, pStatus);
   if( rc==SPEC_OK ){
     memcpy(t+(size_t)k*k, t, sizeof(double)*(size_t)k*k);
     rc = specSvdSmall(t, t+(size_t)k*k, k, sigma, pStatus);
   }
-  free(t);
+  specFree(t);
   return rc ? rc : specUnscale(sigma, k, e);
 }
 
@@ -297,10 +324,10 @@ int specSingularValues(double *a, int64_t n, int64_t d, int bCenter,
 static int specSvdVectors(double *t, double *t2, int k, double *sigma,
                           double *u, SpecStatus *pStatus){
   double q = 0.0, *aWork = 0, *vt = 0;
-  int *aIwork = malloc(sizeof(int)*(size_t)8*k);
+  int *aIwork = specMalloc(sizeof(int)*(size_t)8*k);
   int info, rc = SPEC_OK;
 
-  vt = malloc(sizeof(double)*(size_t)k*k);
+  vt = specMalloc(sizeof(double)*(size_t)k*k);
   if( aIwork==0 || vt==0 ){
     rc = SPEC_NOMEM;
     goto vec_out;
@@ -308,7 +335,7 @@ static int specSvdVectors(double *t, double *t2, int k, double *sigma,
   info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', k, k, t, k, sigma, u, k,
                              vt, k, &q, -1, aIwork);
   if( info==0 ){
-    aWork = malloc(sizeof(double)*((size_t)q + 1));
+    aWork = specMalloc(sizeof(double)*((size_t)q + 1));
     if( aWork==0 ){
       rc = SPEC_NOMEM;
       goto vec_out;
@@ -321,12 +348,12 @@ static int specSvdVectors(double *t, double *t2, int k, double *sigma,
     goto vec_out;
   }
   if( info>0 ){
-    free(aWork);
+    specFree(aWork);
     aWork = 0;
     info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'S', 'N', k, k, t2, k, sigma,
                                u, k, 0, 1, &q, -1);
     if( info==0 ){
-      aWork = malloc(sizeof(double)*((size_t)q + 1));
+      aWork = specMalloc(sizeof(double)*((size_t)q + 1));
       if( aWork==0 ){
         rc = SPEC_NOMEM;
         goto vec_out;
@@ -338,9 +365,9 @@ static int specSvdVectors(double *t, double *t2, int k, double *sigma,
   }
 
 vec_out:
-  free(aIwork);
-  free(aWork);
-  free(vt);
+  specFree(aIwork);
+  specFree(aWork);
+  specFree(vt);
   return rc;
 }
 
@@ -376,7 +403,7 @@ int specBasis(double *a, int64_t n, int64_t d, int bCenter, int nK,
   /* t: four k x k copies of the triangle, then U, then the tau factors. */
   k = (int)(m<d ? m : d);
   kk = (size_t)k*k;
-  t = malloc(sizeof(double)*(kk*5 + (size_t)k + (size_t)k));
+  t = specMalloc(sizeof(double)*(kk*5 + (size_t)k + (size_t)k));
   if( t==0 ) return SPEC_NOMEM;
   u = t + kk*4;
   aTau = u + kk;
@@ -405,14 +432,14 @@ int specBasis(double *a, int64_t n, int64_t d, int bCenter, int nK,
     int info = LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', 'N', (int)d, nK, k,
                                    b, (int)d, aTau, dir, (int)d, &q, -1);
     if( info==0 ){
-      aWork = malloc(sizeof(double)*((size_t)q + 1));
+      aWork = specMalloc(sizeof(double)*((size_t)q + 1));
       if( aWork==0 ){
         rc = SPEC_NOMEM;
         goto basis_out;
       }
       info = LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', 'N', (int)d, nK, k,
                                  b, (int)d, aTau, dir, (int)d, aWork, (int)q);
-      free(aWork);
+      specFree(aWork);
     }
     if( info!=0 ){
       rc = specFail(pStatus, "dormqr", info);
@@ -424,7 +451,7 @@ int specBasis(double *a, int64_t n, int64_t d, int bCenter, int nK,
   rc = specUnscale(sigma, nKeep, e);
 
 basis_out:
-  free(t);
+  specFree(t);
   return rc;
 }
 

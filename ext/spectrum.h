@@ -6,6 +6,7 @@
 #ifndef SVD_SPECTRUM_H
 #define SVD_SPECTRUM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Return codes of specSingularValues. */
@@ -55,6 +56,16 @@ int specBasis(double *a, int64_t n, int64_t d, int bCenter, int nK,
 /* Flip each of the nK directions (rows of dir, d values each) so that its
 ** largest-magnitude entry (the first such) is positive. */
 void specFixSigns(double *dir, int nK, int d);
+
+/*
+** Workspace allocation of spectrum.c and gram.c: malloc and free unless
+** specSetAllocator() says otherwise (the extension passes SQLite's when it
+** loads, before any of its queries can run; every load passes the same). specZalloc zeroes. specMalloc(0) returns a 1-byte block.
+*/
+void specSetAllocator(void *(*xMalloc)(size_t), void (*xFree)(void*));
+void *specMalloc(size_t n);
+void *specZalloc(size_t n);
+void specFree(void *p);
 
 /*
 ** Once per process: run OpenBLAS single-threaded unless the user set

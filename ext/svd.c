@@ -70,6 +70,16 @@ static const struct {
   { "emb_read_vocab", &impModule, &impVocabFormat },        /* vocab.c */
 };
 
+/* The numerics allocate through SQLite, so that its limits and a failing
+** allocator (SQLITE_CONFIG_MALLOC, as tests/oom.c installs) reach them. */
+static void *svdMalloc(size_t n){
+  return sqlite3_malloc64(n);
+}
+
+static void svdFree(void *p){
+  sqlite3_free(p);
+}
+
 #ifdef _WIN32
 __declspec(dllexport)
 #endif
@@ -79,6 +89,7 @@ int sqlite3_svd_init(sqlite3 *db, char **pzErrMsg,
   int rc = SQLITE_OK;
   SQLITE_EXTENSION_INIT2(pApi);
   specBlasInit();   /* OpenBLAS single-threaded: see spectrum.c */
+  specSetAllocator(svdMalloc, svdFree);
   for(i=0; rc==SQLITE_OK && i<sizeof(aSvdFunc)/sizeof(aSvdFunc[0]); i++){
     rc = sqlite3_create_function(db, aSvdFunc[i].zName, aSvdFunc[i].nArg,
                                  aSvdFunc[i].eFlags, 0, aSvdFunc[i].xFunc,

@@ -2,7 +2,8 @@
 
     /usr/bin/python3 tests/run.py --ext dist/svd --bin build [--asan]
 
-Parts: C unit tests of the numerics (BIN/test_spectrum), the SQL tests
+Parts: C unit tests of the numerics (BIN/test_spectrum), allocation
+failure (BIN/oom: every query with its n-th allocation failing), the SQL tests
 (BIN/sqltest over tests/sql/*.sql), the numpy reference checks
 (tests/reference*.py), concurrent connections (tests/threads.py), the
 SVG checks (tests/scree.py), the bundled sample and demo (tests/sample.py) and the
@@ -14,8 +15,10 @@ import argparse
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -63,8 +66,10 @@ def main():
         pyenv["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
 
     py = sys.executable
+    tmp = tempfile.mkdtemp(prefix="svd-oom-")
     parts = [
         ("unit", [os.path.join(args.bin, "test_spectrum")], env),
+        ("oom", [os.path.join(args.bin, "oom"), tmp], env),
         ("sql", [os.path.join(args.bin, "sqltest"), args.ext]
                 + sorted(glob.glob(os.path.join("tests", "sql", "*.sql"))), env),
         ("reference", [py, "tests/reference.py", args.ext], pyenv),
@@ -82,6 +87,7 @@ def main():
         p, f = run_part(name, cmd, e)
         total_p += p
         total_f += f
+    shutil.rmtree(tmp, ignore_errors=True)
     print(f"{total_p} passed, {total_f} failed")
     return 1 if total_f else 0
 
