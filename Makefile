@@ -62,6 +62,11 @@ build/asan/oom: tests/oom.c $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) -Iext -o $@ tests/oom.c $(EXT_SRC) $(PKG_LIBS) -lm -lpthread
 
+# ThreadSanitizer: tests/tsan.c with the extension compiled in
+build/tsan/threads: tests/tsan.c $(EXT_SRC) $(EXT_HDR) | check-deps
+	@mkdir -p build/tsan
+	$(CC) $(WARN) -O1 -g -fsanitize=thread $(PKG_CFLAGS) -Iext -o $@ tests/tsan.c $(EXT_SRC) $(PKG_LIBS) -lm -lpthread
+
 build/sqltest: tests/sqltest.c | check-deps
 	@mkdir -p build
 	$(CC) $(ALL_CFLAGS) -o $@ tests/sqltest.c $(PKG_LIBS)
@@ -78,7 +83,7 @@ build/asan/sqltest: tests/sqltest.c | check-deps
 	@mkdir -p build/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ tests/sqltest.c $(PKG_LIBS)
 
-test: dist/svd.so build/test_spectrum build/sqltest build/oom
+test: dist/svd.so build/test_spectrum build/sqltest build/oom build/tsan/threads
 	@test -x $(PYTHON) && $(PYTHON) -c 'import numpy' 2>/dev/null || { \
 	  echo "sqlite-svd: tests need Debian's python3-numpy ($(PYTHON))."; \
 	  echo "  Run 'make deps' as root, or: apt-get install python3 python3-numpy"; \

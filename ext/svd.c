@@ -11,6 +11,7 @@
 #include "import.h"
 #include "spectrum.h"
 
+#include <pthread.h>
 #include <string.h>
 SQLITE_EXTENSION_INIT1
 
@@ -70,6 +71,8 @@ static const struct {
   { "emb_read_vocab", &impModule, &impVocabFormat },        /* vocab.c */
 };
 
+static pthread_mutex_t svdInitMutex = PTHREAD_MUTEX_INITIALIZER;
+
 /* The numerics allocate through SQLite, so that its limits and a failing
 ** allocator (SQLITE_CONFIG_MALLOC, as tests/oom.c installs) reach them. */
 static void *svdMalloc(size_t n){
@@ -87,9 +90,17 @@ int sqlite3_svd_init(sqlite3 *db, char **pzErrMsg,
                      const sqlite3_api_routines *pApi){
   size_t i;
   int rc = SQLITE_OK;
-  SQLITE_EXTENSION_INIT2(pApi);
+  /* The first load sets the API pointer and the numerics' allocator. Later
+  ** loads (one per connection) would store the same pointer while other
+  ** connections' queries read it: a race ThreadSanitizer reports
+  ** (tests/tsan.c), harmless or not. */
+  pthread_mutex_lock(&svdInitMutex);
+  if( sqlite3_api==0 ){
+    SQLITE_EXTENSION_INIT2(pApi);
+    specSetAllocator(svdMalloc, svdFree);
+  }
+  pthread_mutex_unlock(&svdInitMutex);
   specBlasInit();   /* OpenBLAS single-threaded: see spectrum.c */
-  specSetAllocator(svdMalloc, svdFree);
   for(i=0; rc==SQLITE_OK && i<sizeof(aSvdFunc)/sizeof(aSvdFunc[0]); i++){
     rc = sqlite3_create_function(db, aSvdFunc[i].zName, aSvdFunc[i].nArg,
                                  aSvdFunc[i].eFlags, 0, aSvdFunc[i].xFunc,

@@ -70,6 +70,8 @@ def main():
     parts = [
         ("unit", [os.path.join(args.bin, "test_spectrum")], env),
         ("oom", [os.path.join(args.bin, "oom"), tmp], env),
+        # ThreadSanitizer cannot share a process with ASan: plain runs only
+        ("tsan", ["build/tsan/threads", tmp], dict(env, TSAN_OPTIONS="halt_on_error=1")),
         ("sql", [os.path.join(args.bin, "sqltest"), args.ext]
                 + sorted(glob.glob(os.path.join("tests", "sql", "*.sql"))), env),
         ("reference", [py, "tests/reference.py", args.ext], pyenv),
@@ -82,6 +84,8 @@ def main():
         ("sample", [py, "tests/sample.py", args.ext], pyenv),
         ("readme", [py, "tests/readme.py", args.ext], pyenv),
     ]
+    if args.asan:
+        parts = [p for p in parts if p[0] != "tsan"]
     total_p = total_f = 0
     for name, cmd, e in parts:
         p, f = run_part(name, cmd, e)
