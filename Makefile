@@ -9,6 +9,7 @@
 #   make bench      our speed and memory against numpy's on the same data
 #   make test-asan  the same under AddressSanitizer + UBSan
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang)
+#   make valgrind   the SQL tests under valgrind memcheck: no error, no leak
 #   make deps       install the Debian packages it needs (as root), or say which
 #   make install    copy dist/svd.so to $(PREFIX)/lib/sqlite-svd/
 #   make clean
@@ -36,7 +37,7 @@ EXT_SRC := ext/svd.c ext/vector.c ext/spectrum.c ext/gram.c ext/options.c ext/em
            ext/textvec.c ext/vocab.c
 EXT_HDR := $(wildcard ext/*.h)
 
-.PHONY: all test test-asan deps check-deps install clean demo sample glove scree bench fuzz
+.PHONY: all test test-asan deps check-deps install clean demo sample glove scree bench fuzz valgrind
 
 all: dist/svd.so
 
@@ -96,6 +97,12 @@ test: dist/svd.so build/test_spectrum build/sqltest build/oom build/tsan/threads
 
 test-asan: dist/svd.so build/asan/svd.so build/asan/test_spectrum build/asan/sqltest build/asan/oom
 	$(PYTHON) tests/run.py --ext build/asan/svd --bin build/asan --asan
+
+valgrind: dist/svd.so build/sqltest
+	@command -v valgrind >/dev/null || { echo "sqlite-svd: make valgrind needs: apt-get install valgrind"; exit 1; }
+	valgrind -q --error-exitcode=9 --leak-check=full \
+	  --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+	  build/sqltest dist/svd $(sort $(wildcard tests/sql/*.sql))
 
 # libFuzzer targets (tests/fuzz/fuzz.c), each run for FUZZ_SECONDS on its
 # seed corpus (tests/fuzz/corpus/<target>) plus what it found before
