@@ -398,6 +398,15 @@ void aggBasisFinal(sqlite3_context *ctx){
     aggFree(p);
     return;
   }
+  if( !p->bGram && 5*nMax*nMax*(sqlite3_int64)sizeof(double)>AGG_MAX_BYTES ){
+    /* specBasis keeps five k x k matrices, in one SQLite allocation */
+    svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
+        "svd_basis(): the exact method's workspace for min(n, d) = %lld is "
+        "over SQLite's 2 GiB allocation limit (at most 7298); method=gram "
+        "takes d up to %d", nMax, GRAM_MAX_D));
+    aggFree(p);
+    return;
+  }
   rc = basisAlloc(&bd, p->nRow, (int)p->nDim, (int)p->nK, p->opt.bCenter);
   if( rc ){
     aggFree(p);
