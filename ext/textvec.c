@@ -41,6 +41,7 @@ struct TvState {
   sqlite3_int64 nRow;     /* n from the header, or -1 */
   sqlite3_int64 nDim;     /* d */
   int bReuse;             /* the first line (no header) is row 0 */
+  int nFirst;             /* its length (it may hold NUL bytes) */
   char *zWord;            /* the current row's word */
   int nWord, nWordAlloc;
   float *aRow;            /* the current row */
@@ -164,6 +165,7 @@ static int tvTextStart(ImpCursor *pCur, sqlite3_value **apArg, char **pzErr){
     }
     pS->nDim = nField - 1;
     pS->bReuse = 1;
+    pS->nFirst = n;
   }
   return tvAllocRow(pS, 0);
 }
@@ -176,7 +178,7 @@ static int tvTextNext(ImpCursor *pCur, char **pzErr){
 
   if( pS->bReuse ){
     z = pF->zLine;
-    n = (int)strlen(z);
+    n = pS->nFirst;
     pS->bReuse = 0;
   }else{
     rc = impLine(pF, &z, &n, pzErr);
