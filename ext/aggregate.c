@@ -298,9 +298,25 @@ static int aggInterrupted(sqlite3_context *ctx, AggSpectrum *p){
   return 1;
 }
 
+/*
+** The group a final step computes, or 0 when there is nothing to compute:
+** no group, no non-NULL row (the result stays NULL), or an interrupt (just
+** reported).
+*/
+static AggSpectrum *aggFinalGroup(sqlite3_context *ctx){
+  AggSpectrum *p = sqlite3_aggregate_context(ctx, 0);
+  if( p==0 ) return 0;
+  if( p->nRow==0 ){
+    aggFree(p);
+    return 0;
+  }
+  if( aggInterrupted(ctx, p) ) return 0;
+  return p;
+}
+
 /* svd_spectrum(X [, OPTIONS]): final */
 void aggSpectrumFinal(sqlite3_context *ctx){
-  AggSpectrum *p = sqlite3_aggregate_context(ctx, 0);
+  AggSpectrum *p = aggFinalGroup(ctx);
   sqlite3_int64 nVal, nOut = 0;
   SpecStatus st;
   double *aSigma;
@@ -308,11 +324,6 @@ void aggSpectrumFinal(sqlite3_context *ctx){
   int rc;
 
   if( p==0 ) return;
-  if( p->nRow==0 ){
-    aggFree(p);
-    return;
-  }
-  if( aggInterrupted(ctx, p) ) return;
   nVal = p->nRow<p->nDim ? p->nRow : p->nDim;
   aSigma = sqlite3_malloc64((sqlite3_uint64)nVal*sizeof(double));
   if( aSigma==0 ){
@@ -372,18 +383,13 @@ void aggBasisStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 
 /* svd_basis(X, K [, OPTIONS]): final */
 void aggBasisFinal(sqlite3_context *ctx){
-  AggSpectrum *p = sqlite3_aggregate_context(ctx, 0);
+  AggSpectrum *p = aggFinalGroup(ctx);
   sqlite3_int64 nMax;
   BasisData bd;
   SpecStatus st;
   int rc;
 
   if( p==0 ) return;
-  if( p->nRow==0 ){
-    aggFree(p);
-    return;
-  }
-  if( aggInterrupted(ctx, p) ) return;
   nMax = p->nRow<p->nDim ? p->nRow : p->nDim;
   if( p->nK>nMax ){
     svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
