@@ -10,6 +10,7 @@ boundaries, to reach the second accumulator (and so the helper thread),
 and to make method=auto switch from keeping rows to streaming them.
 """
 import json
+import sqlite3
 import sys
 
 import numpy as np
@@ -101,6 +102,17 @@ def run(ext, seed=20261129):
     x = decaying(rng, 3000, 10, mean_scale=1e3, spread=1e-3)
     check_basis(c, db, "gram basis mean 1e6 x spread 3000x10", x, 4, as_json=True,
                 twice=True, method="gram")
+    # the exact method's limit of 8192 singular values, reported as the
+    # 8193rd row of 8193 dimensions arrives (the rows kept are 537 MB)
+    q = ("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i<9000)"
+         " SELECT svd_spectrum(zeroblob(4*8193), 'method=exact') FROM c")
+    try:
+        db.execute(q).fetchall()
+        c.check(False, "exact limit of 8192 values", "no error")
+    except sqlite3.OperationalError as e:
+        c.check(str(e) == "svd_spectrum(): a group of more than 8192 rows of 8193 dimensions has "
+                "more than 8192 singular values, the limit of the exact method",
+                "exact limit of 8192 values", str(e))
     db.close()
     return c.passed, c.failed
 
