@@ -23,7 +23,9 @@
 **             (below SQLite's 2 GiB allocation limit), min(n, d) <=
 **             SPEC_MAX_K, and runs the backward-stable SVD (spectrum.c);
 **      gram   streams them into a d x d co-moment matrix, d <= GRAM_MAX_D
-**             (gram.c), O(d^2) memory whatever n is;
+**             (gram.c), O(d^2) memory whatever n is; it keeps the first d
+**             rows, so that a group of n <= d rows takes its n x n Gram
+**             matrix instead (svd_spectrum; svd_basis streams them);
 **      auto   keeps the rows as exact does until the group has more than
 **             2d rows and more than AGG_AUTO_BYTES of them, then moves
 **             them into the gram accumulator and streams the rest.
@@ -147,16 +149,35 @@ static int aggStartGram(AggSpectrum *p, char **pzErr){
   return SQLITE_OK;
 }
 
+/* The message for SPEC_RANGE. */
+static char *aggRangeError(const char *zFunc){
+  return sqlite3_mprintf(
+      "%s(): a row differs from the first by more than the range of a "
+      "double; scale the vectors down, or use method=exact", zFunc);
+}
+
 /* One row into the accumulator. */
 static int aggGramAdd(AggSpectrum *p, const double *aRow, char **pzErr){
   int rc = specGramAdd(&p->gram, aRow);
-  if( rc==SPEC_OVERFLOW ){
-    *pzErr = sqlite3_mprintf(
-        "%s(): a row differs from the first by more than the range of a "
-        "double; scale the vectors down, or use method=exact", p->zFunc);
+  if( rc==SPEC_RANGE ){
+    *pzErr = aggRangeError(p->zFunc);
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   return rc ? SQLITE_NOMEM : SQLITE_OK;
+}
+
+/* Move the kept rows into the accumulator, which streams the rest. */
+static int aggMoveToGram(AggSpectrum *p, char **pzErr){
+  sqlite3_int64 i;
+  int rc = aggStartGram(p, pzErr);
+  for(i=0; rc==SQLITE_OK && i<p->nRow; i++){
+    rc = aggGramAdd(p, p->aRow + i*p->nDim, pzErr);
+  }
+  if( rc ) return rc;
+  sqlite3_free(p->aRow);
+  p->aRow = 0;
+  p->nRowAlloc = 0;
+  return SQLITE_OK;
 }
 
 /*
@@ -183,9 +204,9 @@ static int aggAddRow(sqlite3_context *ctx, AggSpectrum *p, sqlite3_value *pX,
     rc = SQLITE_ERROR;
     goto add_error;
   }
-  if( p->nRow==0 && p->opt.eMethod==OPT_METHOD_GRAM ){
-    rc = aggStartGram(p, &zErr);
-    if( rc ) goto add_error;
+  if( p->nRow==0 && p->opt.eMethod==OPT_METHOD_GRAM && p->nDim>GRAM_MAX_D ){
+    rc = aggStartGram(p, &zErr);  /* reports the limit */
+    goto add_error;
   }
   if( p->bGram ){
     rc = aggGramAdd(p, p->buf.a, &zErr);
@@ -198,19 +219,12 @@ static int aggAddRow(sqlite3_context *ctx, AggSpectrum *p, sqlite3_value *pX,
   memcpy(p->aRow + p->nRow*p->nDim, p->buf.a,
          (size_t)p->nDim*sizeof(double));
   p->nRow++;
-  if( p->opt.eMethod==OPT_METHOD_AUTO && p->nRow>2*p->nDim
-   && p->nRow*p->nDim*(sqlite3_int64)sizeof(double)>AGG_AUTO_BYTES
-   && p->nDim<=GRAM_MAX_D ){
-    /* Move the kept rows into the accumulator; stream the rest. */
-    sqlite3_int64 i;
-    rc = aggStartGram(p, &zErr);
-    for(i=0; rc==SQLITE_OK && i<p->nRow; i++){
-      rc = aggGramAdd(p, p->aRow + i*p->nDim, &zErr);
-    }
+  if( (p->opt.eMethod==OPT_METHOD_GRAM && p->nRow>p->nDim)
+   || (p->opt.eMethod==OPT_METHOD_AUTO && p->nRow>2*p->nDim
+       && p->nRow*p->nDim*(sqlite3_int64)sizeof(double)>AGG_AUTO_BYTES
+       && p->nDim<=GRAM_MAX_D) ){
+    rc = aggMoveToGram(p, &zErr);
     if( rc ) goto add_error;
-    sqlite3_free(p->aRow);
-    p->aRow = 0;
-    p->nRowAlloc = 0;
   }
   return 1;
 
@@ -252,6 +266,9 @@ static void aggSpecError(sqlite3_context *ctx, int rc, const SpecStatus *pSt,
           "%s(): a group of %lld rows of %lld dimensions has more "
           "than %d singular values, the limit of the exact method",
           zFunc, nRow, nDim, SPEC_MAX_K);
+      break;
+    case SPEC_RANGE:
+      zErr = aggRangeError(zFunc);
       break;
     case SPEC_OVERFLOW:
       zErr = sqlite3_mprintf(
@@ -333,6 +350,10 @@ void aggSpectrumFinal(sqlite3_context *ctx){
   }
   if( p->bGram ){
     rc = specGramValues(&p->gram, aSigma, &st);
+  }else if( p->opt.eMethod==OPT_METHOD_GRAM ){
+    /* n <= d rows, kept: their n x n Gram matrix */
+    rc = specGramSmall(p->aRow, (int)p->nRow, (int)p->nDim, p->opt.bCenter,
+                       aSigma, &st);
   }else{
     rc = specSingularValues(p->aRow, p->nRow, p->nDim, p->opt.bCenter, aSigma,
                             &st);
@@ -398,6 +419,16 @@ void aggBasisFinal(sqlite3_context *ctx){
         p->nK, p->nRow, p->nDim, nMax));
     aggFree(p);
     return;
+  }
+  if( p->opt.eMethod==OPT_METHOD_GRAM && !p->bGram ){
+    /* n <= d rows, kept: directions come from the d x d matrix all the same */
+    char *zErr = 0;
+    rc = aggMoveToGram(p, &zErr);
+    if( rc ){
+      aggFree(p);
+      svdResultError(ctx, rc, zErr);
+      return;
+    }
   }
   if( nMax>SPEC_MAX_K && !p->bGram ){
     aggSpecError(ctx, SPEC_TOOBIG, &st, p);

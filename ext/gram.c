@@ -334,7 +334,7 @@ int specGramAdd(SpecGram *p, const double *aRow){
       y[j] = aRow[j] - p->aShift[j];
       bBad |= !(fabs(y[j])<=DBL_MAX);
     }
-    if( bBad ) return SPEC_OVERFLOW;
+    if( bBad ) return SPEC_RANGE;
   }else{
     memcpy(y, aRow, sizeof(double)*(size_t)d);
   }
@@ -376,6 +376,76 @@ int specGramValues(SpecGram *p, double *sigma, SpecStatus *pStatus){
 
 values_out:
   specFree(w);
+  specFree(aWork);
+  specFree(aIwork);
+  return rc;
+}
+
+/* y -= x, n values (vectorizes) */
+static void gramSub(double *restrict y, const double *restrict x, int n){
+  int i;
+  for(i=0; i<n; i++) y[i] -= x[i];
+}
+
+int specGramSmall(double *a, int n, int d, int bCenter, double *sigma,
+                  SpecStatus *pStatus){
+  int64_t nd = (int64_t)n*d;
+  int e = 0, info, i, iw = 0, *aIwork = 0, rc = SPEC_OK;
+  double q = 0.0, *aWork = 0, *k = 0, *w, *aOne, amax;
+
+  if( n<1 || d<1 || n>d || nd>INT_MAX ) return SPEC_TOOBIG;
+  if( bCenter ){
+    /* y = x - x_1, as specGramAdd does (finite x: at worst an overflow) */
+    int r;
+    for(r=1; r<n; r++) gramSub(a + (size_t)r*d, a, d);
+    memset(a, 0, sizeof(double)*(size_t)d);
+  }
+  amax = fabs(a[cblas_idamax((int)nd, a, 1)]);
+  if( isinf(amax) ) return SPEC_RANGE;
+  if( amax==0.0 ){
+    memset(sigma, 0, sizeof(double)*(size_t)n);
+    return SPEC_OK;
+  }
+  e = ilogb(amax);
+  if( e<=GRAM_BIG_EXP && e>= -GRAM_BIG_EXP ) e = 0;
+  if( e ) cblas_dscal((int)nd, ldexp(1.0, -e), a, 1);
+  k = specMalloc(sizeof(double)*((size_t)n*n + 2*(size_t)n + d));
+  if( k==0 ) return SPEC_NOMEM;
+  w = k + (size_t)n*n;
+  aOne = w + n;
+  if( bCenter ){
+    double *mb = aOne + n;
+    for(i=0; i<n; i++) aOne[i] = 1.0;
+    cblas_dgemv(CblasColMajor, CblasNoTrans, d, n, 1.0/n, a, d, aOne, 1, 0.0,
+                mb, 1);
+    cblas_dger(CblasColMajor, d, n, -1.0, mb, 1, aOne, 1, a, d);
+  }
+  cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, n, d, 1.0, a, d, 0.0, k,
+              n);
+  info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'U', n, k, n, w, &q, -1,
+                             &iw, -1);
+  if( info==0 ){
+    aWork = specMalloc(sizeof(double)*((size_t)q + 1));
+    aIwork = specMalloc(sizeof(int)*((size_t)iw + 1));
+    if( aWork==0 || aIwork==0 ){
+      rc = SPEC_NOMEM;
+      goto small_out;
+    }
+    info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'U', n, k, n, w, aWork,
+                               (int)q, aIwork, iw);
+  }
+  if( info!=0 ){
+    rc = gramFail(pStatus, "dsyevd", info);
+    goto small_out;
+  }
+  for(i=0; i<n; i++){
+    double l = w[n-1-i];
+    sigma[i] = l>0.0 ? ldexp(sqrt(l), e) : 0.0;
+    if( isinf(sigma[i]) ) rc = SPEC_OVERFLOW;
+  }
+
+small_out:
+  specFree(k);
   specFree(aWork);
   specFree(aIwork);
   return rc;

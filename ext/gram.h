@@ -58,7 +58,7 @@ struct SpecGram {
 /* Set up for d-dimensional rows. SPEC_OK, SPEC_NOMEM or SPEC_TOOBIG. */
 int specGramInit(SpecGram *p, int nDim, int bCenter);
 
-/* Add one row of d finite doubles. SPEC_OK or SPEC_NOMEM. */
+/* Add one row of d finite doubles. SPEC_OK, SPEC_NOMEM or SPEC_RANGE. */
 int specGramAdd(SpecGram *p, const double *aRow);
 
 /*
@@ -74,6 +74,17 @@ int specGramValues(SpecGram *p, double *sigma, SpecStatus *pStatus);
 */
 int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
                   double *dir, SpecStatus *pStatus);
+
+/*
+** The min(n, d) singular values of n <= d rows (a, n x d row-major; it is
+** destroyed) through their n x n Gram matrix, with gram's accuracy:
+** shifted by the first row and centered as a block is, then the
+** eigenvalues of Y'Y. O(n^2 d) work and no d x d matrix, so that many small
+** groups stay cheap. SPEC_OK, SPEC_NOMEM, SPEC_LAPACK, SPEC_OVERFLOW or
+** SPEC_RANGE.
+*/
+int specGramSmall(double *a, int n, int d, int bCenter, double *sigma,
+                  SpecStatus *pStatus);
 
 /* Free everything, stopping a helper thread first. */
 void specGramFree(SpecGram *p);

@@ -15,6 +15,7 @@
 #define SPEC_LAPACK   2 /* LAPACK reported an error; see SpecStatus */
 #define SPEC_TOOBIG   3 /* n or d beyond 2^31-1, or min(n,d) beyond SPEC_MAX_K */
 #define SPEC_OVERFLOW 4 /* a singular value exceeds the range of a double */
+#define SPEC_RANGE    5 /* gram: a row minus the first overflows a double */
 
 /* Largest min(n, d): the k x k triangle and its copy then take 1 GiB. */
 #define SPEC_MAX_K 8192

@@ -223,6 +223,40 @@ static const char *vecTypeName(int eType){
   }
 }
 
+/*
+** a[i] = the n little-endian float32 at p; nonzero if any is NaN or Inf
+** (an all-ones exponent field). Branch-free, eight values at a time through
+** restrict parameters, so that gcc -O2 vectorizes it.
+*/
+static uint32_t vecConvert(const unsigned char *restrict p,
+                           double *restrict a, sqlite3_int64 n){
+  uint32_t bad = 0;
+  sqlite3_int64 i = 0;
+  int k;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__==__ORDER_LITTLE_ENDIAN__
+  for(; i+8<=n; i+=8){
+    for(k=0; k<8; k++){
+      uint32_t u;
+      float f;
+      memcpy(&u, p+4*(i+k), 4);
+      memcpy(&f, &u, 4);
+      bad |= (~u & 0x7f800000u)==0;
+      a[i+k] = f;
+    }
+  }
+#endif
+  for(; i<n; i++){
+    uint32_t u = (uint32_t)p[4*i] | (uint32_t)p[4*i+1]<<8
+               | (uint32_t)p[4*i+2]<<16 | (uint32_t)p[4*i+3]<<24;
+    float f;
+    memcpy(&f, &u, 4);
+    bad |= (~u & 0x7f800000u)==0;
+    a[i] = f;
+  }
+  (void)k;
+  return bad;
+}
+
 /* Convert nDim little-endian float32 at p into pBuf->a. */
 static int vecReadBlob(const unsigned char *p, sqlite3_int64 nByte,
                        const char *zFunc, const char *zWhat, VecBuf *pBuf,
@@ -251,26 +285,8 @@ static int vecReadBlob(const unsigned char *p, sqlite3_int64 nByte,
   if( vecReserve(pBuf, nDim) ) return SQLITE_NOMEM;
   pBuf->eType = VEC_BLOB;
   pBuf->n = nDim;
-  /* One branch-free pass (it vectorizes): convert everything, note whether
-  ** any exponent field is all ones (NaN or Inf); find which only then. */
-  {
-    uint32_t bad = 0;
-    double *a = pBuf->a;
-    for(i=0; i<nDim; i++){
-      uint32_t u;
-      float f;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__==__ORDER_LITTLE_ENDIAN__
-      memcpy(&u, p+4*i, 4);
-#else
-      u = (uint32_t)p[4*i] | (uint32_t)p[4*i+1]<<8
-        | (uint32_t)p[4*i+2]<<16 | (uint32_t)p[4*i+3]<<24;
-#endif
-      memcpy(&f, &u, 4);
-      bad |= (~u & 0x7f800000u)==0;
-      a[i] = f;
-    }
-    if( !bad ) return SQLITE_OK;
-  }
+  /* one pass; which value is bad is looked for only when one is */
+  if( !vecConvert(p, pBuf->a, nDim) ) return SQLITE_OK;
   for(i=0; isfinite(pBuf->a[i]); i++){}
   *pzErr = sqlite3_mprintf(
       "%s(): %s has %s at element %lld; expected finite numbers",

@@ -81,6 +81,34 @@ def run(ext, seed=20261129):
     load(db, x, True)
     check_gram(c, "gram zero blocks first", spectrum(db, "method=gram"), ref_values(x))
 
+    # gram on groups of n <= d rows takes their n x n Gram matrix (no d x d
+    # work); n = d + 1 streams. Many groups in one GROUP BY, each vs numpy.
+    groups = []
+    for n, d, mean in [(1, 5, 1.0), (2, 5, 1.0), (20, 768, 1.0), (64, 64, 1.0),
+                       (65, 64, 1.0), (3, 300, 1.0), (20, 768, 1e6), (5, 40, 1e300),
+                       (7, 40, 1e-300)]:
+        scale = mean if mean < 1 else 1.0
+        x = mean * rng.normal(size=d) + scale * rng.normal(size=(n, d)) * np.geomspace(5, 0.05, d)
+        groups.append((f"{n}x{d} mean {mean:g}", x))
+    for center in (True, False):
+        db.execute("DROP TABLE IF EXISTS g")
+        db.execute("CREATE TABLE g(grp INTEGER, v)")
+        for i, (_, x) in enumerate(groups):
+            db.executemany("INSERT INTO g VALUES (?, ?)",
+                           [(i, json.dumps([float(a) for a in r])) for r in x])
+        opt = "method=gram" + ("" if center else ",center=false")
+        got = db.execute("SELECT grp, svd_spectrum(v, ?) FROM g GROUP BY grp ORDER BY grp",
+                         (opt,)).fetchall()
+        c.check([g for g, _ in got] == list(range(len(groups))), "gram small groups: one row each", "")
+        for (i, text), (label, x) in zip(got, groups):
+            check_gram(c, f"gram small group {label}{'' if center else ' raw'}", text,
+                       ref_values(x, center))
+    # the n x n path centers exactly too: a cross around 1e8, sigma known
+    x = 1e8 + np.array([[3.0, 0, 0], [-3, 0, 0], [0, 1, 0], [0, -1, 0]])
+    load(db, np.hstack([x, np.zeros((4, 2))]), True)
+    check_gram(c, "gram small cross around 1e8", spectrum(db, "method=gram"),
+               np.array([3 * np.sqrt(2), np.sqrt(2), 0.0, 0.0]))
+
     # auto: a small group is exact, digit for digit; a group of more than 2d
     # rows and 16 MiB streams, digit for digit as method=gram does
     x = rng.normal(size=(500, 30)).astype(np.float32).astype(np.float64)

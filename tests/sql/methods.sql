@@ -48,5 +48,8 @@ SELECT svd_basis('[1]', 1, 'method=Gram');
 SELECT svd_spectrum(zeroblob(4*8193), 'method=gram');
 -- error: svd_spectrum(): a row differs from the first by more than the range of a double; scale the vectors down, or use method=exact
 SELECT svd_spectrum(v, 'method=gram') FROM (SELECT '[1.7e308, 0]' AS v UNION ALL SELECT '[-1.7e308, 0]');
+-- the same once the group has more than d rows and streams
+-- error: svd_spectrum(): a row differs from the first by more than the range of a double; scale the vectors down, or use method=exact
+SELECT svd_spectrum(v, 'method=gram') FROM (SELECT '[1.7e308, 0]' AS v UNION ALL SELECT '[0, 0]' UNION ALL SELECT '[-1.7e308, 0]');
 -- error: svd_basis(): K is 3 but the group has 2 rows of 3 dimensions; K may be at most min(n, d) = 2
 SELECT svd_basis(v, 3, 'method=gram') FROM (SELECT '[1, 2, 3]' AS v UNION ALL SELECT '[3, 1, 2]');
