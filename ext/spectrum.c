@@ -24,6 +24,11 @@
 **   5. dgesdd, values only; if it reports no convergence (info > 0, seen on
 **      finite input: scipy issue 15024), dgesvd on the kept copy.
 **
+** A centered group of n <= d+1 rows (the many small groups of a GROUP BY)
+** takes a shorter road to the same place: steps 2 and 3 on the small
+** triangle instead of on the rows (specSmallTriangle), one pass fewer over
+** them. The basis takes the same road, so its sigma stay the spectrum's.
+**
 ** Memory layout: the n x d row-major array is, to LAPACK's column-major
 ** eyes, the d x n matrix X'. Everything is done on X' in place, no transpose.
 */
@@ -243,21 +248,27 @@ svd_out:
 ** centering), and point *pB at the m rows that remain (*pM = m). An all-zero
 ** matrix or a single centered row leaves *pM = 0: nothing to decompose.
 */
+/* Step 1: scale the nv values by 2^-e (*pE = e, or 0). 0 if all are 0. */
+static int specToScale(double *a, int64_t nv, int *pE){
+  double amax = specAbsMax(a, nv);
+  *pE = 0;
+  if( amax==0.0 ) return 0;
+  if( amax>ldexp(1.0, SPEC_BIG_EXP) || amax<ldexp(1.0, -SPEC_BIG_EXP) ){
+    *pE = ilogb(amax);
+    specScale(a, nv, ldexp(1.0, -*pE));
+  }
+  return 1;
+}
+
 static int specPrepare(double *a, int64_t n, int64_t d, int bCenter,
                        double *aMean, int *pE, double **pB, int *pM,
                        SpecStatus *pStatus){
-  double amax = specAbsMax(a, n*d);
   int rc;
 
-  *pE = 0;
   *pB = a;
   *pM = 0;
   memset(aMean, 0, sizeof(double)*(size_t)d*2);
-  if( amax==0.0 ) return SPEC_OK;
-  if( amax>ldexp(1.0, SPEC_BIG_EXP) || amax<ldexp(1.0, -SPEC_BIG_EXP) ){
-    *pE = ilogb(amax);
-    specScale(a, n*d, ldexp(1.0, -*pE));
-  }
+  if( !specToScale(a, n*d, pE) ) return SPEC_OK;
   if( !bCenter ){
     *pM = (int)n;
     return SPEC_OK;
@@ -289,6 +300,78 @@ static int specUnscale(double *sigma, int k, int e){
   return SPEC_OK;
 }
 
+/* y -= x, n values (a loop gcc vectorizes) */
+static void specSub(double *restrict y, const double *restrict x, int64_t n){
+  int64_t i;
+  for(i=0; i<n; i++) y[i] -= x[i];
+}
+
+/*
+** Steps 2 to 4 for 2 <= n <= d+1 centered rows (already scaled) with one
+** pass over the rows besides the QR, for the many small groups of a GROUP
+** BY. Shift every row by the first, y_i = x_i - x_1: exact for rows near a
+** shared mean, as in step 2, and at most (1 + sqrt(n-1)) times the centered
+** matrix in norm. QR of rows 2..n (the d x m block b = X' + d, m = n-1;
+** the reflectors stay there, their factors in aTau) gives the m x m
+** triangle R, so that X - 1*x_1' = Z*Q' with Z = [0; R'] (n x m), and the
+** centered matrix (I - 11'/n)*Z*Q' has the singular values of
+** (I - 11'/n)*Z. Step 3 then works on the small Z: rows 2..n of H*Z form
+** the m x m matrix W, and t = W' (so that, as in the general case, the
+** directions are Q times t's left singular vectors). Its singular values,
+** and a 0, are the spectrum.
+**
+** aMean (2*d, or 0): the column mean as x_1 + mean(y), a double-double sum.
+*/
+static int specSmallTriangle(double *a, int n, int d, double *aMean,
+                             double *t, double *aTau, SpecStatus *pStatus){
+  int m = n - 1, i, j, info, rc;
+  double *r, *z, *aV, *aWork, alpha = 1.0, tau = 0.0;
+
+  for(i=1; i<n; i++) specSub(a + (size_t)i*d, a, d);
+  /* r: m x m; z: n x m; aV: n; aWork: max(m, d) */
+  r = specMalloc(sizeof(double)*((size_t)m*m + (size_t)n*m + n + m + d));
+  if( r==0 ) return SPEC_NOMEM;
+  z = r + (size_t)m*m;
+  aV = z + (size_t)n*m;
+  aWork = aV + n;
+  for(i=0; i<n; i++) aV[i] = 1.0;
+  if( aMean ){
+    /* mean(y) = (sum of rows 2..n)/n; then x_1 + mean(y) as hi + lo */
+    cblas_dgemv(CblasColMajor, CblasNoTrans, d, m, 1.0/n, a + d, d, aV, 1,
+                0.0, aWork, 1);
+    for(j=0; j<d; j++){
+      double x = a[j], y = aWork[j], hi = x + y, yy = hi - x;
+      aMean[j] = hi;
+      aMean[d+j] = (x - (hi - yy)) + (y - yy);
+    }
+  }
+  rc = specTriangle(a + d, d, m, d, r, aTau, pStatus);
+  if( rc ) goto small_out;
+  for(j=0; j<m; j++){
+    z[(size_t)j*n] = 0.0;
+    for(i=0; i<m; i++) z[i+1+(size_t)j*n] = r[j+(size_t)i*m];  /* R' */
+  }
+  info = LAPACKE_dlarfg_work(n, &alpha, aV+1, 1, &tau);
+  if( info!=0 ){
+    rc = specFail(pStatus, "dlarfg", info);
+    goto small_out;
+  }
+  aV[0] = 1.0;
+  info = LAPACKE_dlarfx_work(LAPACK_COL_MAJOR, 'L', n, m, aV, tau, z, n,
+                             aWork);
+  if( info!=0 ){
+    rc = specFail(pStatus, "dlarfx", info);
+    goto small_out;
+  }
+  for(j=0; j<m; j++){
+    for(i=0; i<m; i++) t[i+(size_t)j*m] = z[1+j+(size_t)i*n];  /* W' */
+  }
+
+small_out:
+  specFree(r);
+  return rc;
+}
+
 int specSingularValues(double *a, int64_t n, int64_t d, int bCenter,
                        double *sigma, SpecStatus *pStatus){
   int64_t s = n<d ? n : d;   /* values returned */
@@ -299,6 +382,19 @@ int specSingularValues(double *a, int64_t n, int64_t d, int bCenter,
   specStatusClear(pStatus);
   if( n<1 || d<1 || n>INT_MAX || d>INT_MAX || s>SPEC_MAX_K ) return SPEC_TOOBIG;
   memset(sigma, 0, sizeof(double)*(size_t)s);
+  if( bCenter && n>=2 && n<=d+1 ){
+    k = (int)n - 1;
+    if( !specToScale(a, n*d, &e) ) return SPEC_OK;
+    t = specMalloc(sizeof(double)*((size_t)k*k*2 + (size_t)k));
+    if( t==0 ) return SPEC_NOMEM;
+    rc = specSmallTriangle(a, (int)n, (int)d, 0, t, t+(size_t)k*k*2, pStatus);
+    if( rc==SPEC_OK ){
+      memcpy(t+(size_t)k*k, t, sizeof(double)*(size_t)k*k);
+      rc = specSvdSmall(t, t+(size_t)k*k, k, sigma, pStatus);
+    }
+    specFree(t);
+    return rc ? rc : specUnscale(sigma, k, e);
+  }
   aMean = specMalloc(sizeof(double)*(size_t)d*2);
   if( aMean==0 ) return SPEC_NOMEM;
   rc = specPrepare(a, n, d, bCenter, aMean, &e, &b, &m, pStatus);
@@ -384,16 +480,24 @@ int specBasis(double *a, int64_t n, int64_t d, int bCenter, int nK,
   int64_t s = n<d ? n : d;
   double *b, *t = 0, *u, *aTau, *aAll;
   size_t kk;
-  int k, e, m, rc, i, j, nKeep;
+  int k, e, m, rc, i, j, nKeep, bSmall;
 
   specStatusClear(pStatus);
   if( n<1 || d<1 || n>INT_MAX || d>INT_MAX || s>SPEC_MAX_K ) return SPEC_TOOBIG;
   if( nK<1 || nK>s ) return SPEC_TOOBIG;
   memset(sigma, 0, sizeof(double)*(size_t)nK);
   memset(dir, 0, sizeof(double)*(size_t)nK*d);
-  rc = specPrepare(a, n, d, bCenter, aMean, &e, &b, &m, pStatus);
-  if( rc ) return rc;
-  if( e ) for(j=0; j<2*d; j++) aMean[j] = ldexp(aMean[j], e);
+  bSmall = bCenter && n>=2 && n<=d+1;
+  if( bSmall ){
+    /* as specSingularValues() does, so that sigma are the spectrum's */
+    memset(aMean, 0, sizeof(double)*(size_t)d*2);
+    m = specToScale(a, n*d, &e) ? (int)n - 1 : 0;
+    b = a + d;
+  }else{
+    rc = specPrepare(a, n, d, bCenter, aMean, &e, &b, &m, pStatus);
+    if( rc ) return rc;
+    if( e ) for(j=0; j<2*d; j++) aMean[j] = ldexp(aMean[j], e);
+  }
   if( m==0 ){
     /* Nothing varies: every direction is as good as another; use e_i. */
     for(i=0; i<nK; i++) dir[(size_t)i*d + i] = 1.0;
@@ -408,7 +512,12 @@ int specBasis(double *a, int64_t n, int64_t d, int bCenter, int nK,
   u = t + kk*4;
   aTau = u + kk;
   aAll = aTau + k;
-  rc = specTriangle(b, (int)d, m, (int)d, t, aTau, pStatus);
+  if( bSmall ){
+    rc = specSmallTriangle(a, (int)n, (int)d, aMean, t, aTau, pStatus);
+    if( e ) for(j=0; j<2*d; j++) aMean[j] = ldexp(aMean[j], e);
+  }else{
+    rc = specTriangle(b, (int)d, m, (int)d, t, aTau, pStatus);
+  }
   if( rc ) goto basis_out;
   for(i=1; i<4; i++) memcpy(t + kk*i, t, sizeof(double)*kk);
   rc = specSvdVectors(t, t + kk, k, aAll, u, pStatus);
