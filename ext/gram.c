@@ -381,12 +381,6 @@ values_out:
   return rc;
 }
 
-/* y -= x, n values (vectorizes) */
-static void gramSub(double *restrict y, const double *restrict x, int n){
-  int i;
-  for(i=0; i<n; i++) y[i] -= x[i];
-}
-
 int specGramSmall(double *a, int n, int d, int bCenter, double *sigma,
                   SpecStatus *pStatus){
   int64_t nd = (int64_t)n*d;
@@ -397,7 +391,7 @@ int specGramSmall(double *a, int n, int d, int bCenter, double *sigma,
   if( bCenter ){
     /* y = x - x_1, as specGramAdd does (finite x: at worst an overflow) */
     int r;
-    for(r=1; r<n; r++) gramSub(a + (size_t)r*d, a, d);
+    for(r=1; r<n; r++) specSub(a + (size_t)r*d, a, d);
     memset(a, 0, sizeof(double)*(size_t)d);
   }
   amax = fabs(a[cblas_idamax((int)nd, a, 1)]);

@@ -300,10 +300,13 @@ static int specUnscale(double *sigma, int k, int e){
   return SPEC_OK;
 }
 
-/* y -= x, n values (a loop gcc vectorizes) */
-static void specSub(double *restrict y, const double *restrict x, int64_t n){
-  int64_t i;
-  for(i=0; i<n; i++) y[i] -= x[i];
+void specSub(double *restrict y, const double *restrict x, int64_t n){
+  int64_t i = 0;
+  int k;
+  for(; i+8<=n; i+=8){
+    for(k=0; k<8; k++) y[i+k] -= x[i+k];
+  }
+  for(; i<n; i++) y[i] -= x[i];
 }
 
 /*

@@ -74,4 +74,7 @@ void specFree(void *p);
 */
 void specBlasInit(void);
 
+/* y -= x, n values; eight at a time, so that gcc -O2 vectorizes it. */
+void specSub(double *restrict y, const double *restrict x, int64_t n);
+
 #endif /* SVD_SPECTRUM_H */
