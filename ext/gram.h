@@ -23,7 +23,7 @@
 ** Helpers are counted process-wide, at most one per spare core (cores - 1),
 ** so a host running queries on many threads does not oversubscribe.
 */
-#define GRAM_HELPER_BLOCKS 4
+#define GRAM_HELPER_BLOCKS 1
 #define GRAM_HELPER_MIN_D  32
 
 /* Mean and co-moments of the rows merged so far, on a power-of-two scale. */
