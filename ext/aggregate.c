@@ -50,6 +50,10 @@ SQLITE_EXTENSION_INIT3
 ** below it, the exact method costs little and is more accurate. */
 #define AGG_AUTO_BYTES ((sqlite3_int64)16<<20)
 
+/* The first allocation for a group's rows: 256 KiB, at least 16 rows, so
+** that the small groups of a GROUP BY are kept without a reallocation. */
+#define AGG_FIRST_BYTES ((sqlite3_int64)256<<10)
+
 /* Groups of at least this many values check for an interrupt in xFinal. */
 #define AGG_PROBE_VALUES ((sqlite3_int64)1<<20)
 
@@ -113,7 +117,7 @@ static int aggReserve(AggSpectrum *p, char **pzErr){
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   if( p->nRow>=p->nRowAlloc ){
-    sqlite3_int64 nNew = p->nRowAlloc ? p->nRowAlloc*2 : 16;
+    sqlite3_int64 nNew = p->nRowAlloc ? p->nRowAlloc*2 : AGG_FIRST_BYTES/(p->nDim*8);
     double *aNew;
     if( p->nRow>=nMaxRow ){
       *pzErr = sqlite3_mprintf(
@@ -123,6 +127,7 @@ static int aggReserve(AggSpectrum *p, char **pzErr){
           ? "; method=gram streams any number of rows in O(d^2) memory" : "");
       return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
     }
+    if( nNew<16 ) nNew = 16;
     if( nNew>nMaxRow ) nNew = nMaxRow;
     aNew = sqlite3_realloc64(p->aRow,
                              (sqlite3_uint64)(nNew*p->nDim)*sizeof(double));
