@@ -128,6 +128,9 @@ static int aggReserve(AggSpectrum *p, char **pzErr){
       return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
     }
     if( nNew<16 ) nNew = 16;
+    if( p->opt.eMethod==OPT_METHOD_GRAM && nNew>p->nDim+1 ){
+      nNew = p->nDim+1;  /* gram keeps at most d+1 rows, then streams */
+    }
     if( nNew>nMaxRow ) nNew = nMaxRow;
     aNew = sqlite3_realloc64(p->aRow,
                              (sqlite3_uint64)(nNew*p->nDim)*sizeof(double));
