@@ -54,6 +54,7 @@ struct GramHelper {
   int bQuit;              /* stop once idle */
   double *aBlock;         /* the block handed over (swapped with the caller's) */
   int nBlock;
+  double rMax;            /* its largest |y| */
   int nDim, bCenter;
   const double *aOne;
   GramAcc *pAcc;          /* the accumulator it merges into (SpecGram.acc2) */
@@ -95,11 +96,11 @@ static void gramRescale(GramAcc *a, int d, int eNew){
   a->eScale = eNew;
 }
 
-/* Merge the nb rows y (d x nb column-major; destroyed) into a. */
+/* Merge the nb rows y (d x nb column-major; destroyed), whose largest |y|
+** is amax, into a. */
 static void gramAccMerge(GramAcc *a, double *y, int nb, int d, int bCenter,
-                         const double *aOne){
+                         const double *aOne, double amax){
   double *mb = a->aScratch, *delta = a->aScratch + d;
-  double amax = fabs(y[cblas_idamax(nb*d, y, 1)]);
 
   if( amax>0.0 ){
     int e = ilogb(amax);
@@ -178,7 +179,7 @@ static void *gramHelperMain(void *pArg){
     if( h->bBusy ){
       pthread_mutex_unlock(&h->mu);
       gramAccMerge(h->pAcc, h->aBlock, h->nBlock, h->nDim, h->bCenter,
-                   h->aOne);
+                   h->aOne, h->rMax);
       pthread_mutex_lock(&h->mu);
       h->bBusy = 0;
       pthread_cond_broadcast(&h->cv);
@@ -246,7 +247,7 @@ int specGramInit(SpecGram *p, int nDim, int bCenter){
   p->nBlockMax = GRAM_BLOCK_BYTES/(8*nDim);
   if( p->nBlockMax<16 ) p->nBlockMax = 16;
   if( p->nBlockMax>1024 ) p->nBlockMax = 1024;
-  p->aShift = specMalloc(sizeof(double)*(size_t)nDim);
+  p->aShift = specZalloc(sizeof(double)*(size_t)nDim);
   p->aBlock = specMalloc(sizeof(double)*(size_t)nDim*p->nBlockMax);
   p->aOne = specMalloc(sizeof(double)*(size_t)p->nBlockMax);
   if( gramAccInit(&p->acc, nDim) || p->aShift==0 || p->aBlock==0
@@ -280,8 +281,10 @@ static int gramFlush(SpecGram *p){
   if( p->nBlock==0 ) return SPEC_OK;
   p->nFlushed++;
   if( k<GRAM_HELPER_BLOCKS || k%2==1 ){
-    gramAccMerge(&p->acc, p->aBlock, p->nBlock, p->nDim, p->bCenter, p->aOne);
+    gramAccMerge(&p->acc, p->aBlock, p->nBlock, p->nDim, p->bCenter, p->aOne,
+                 p->rBlockMax);
     p->nBlock = 0;
+    p->rBlockMax = 0.0;
     return SPEC_OK;
   }
   if( p->acc2.aM2==0 ){
@@ -291,7 +294,7 @@ static int gramFlush(SpecGram *p){
   h = p->pHelper;
   if( h==0 ){
     gramAccMerge(&p->acc2, p->aBlock, p->nBlock, p->nDim, p->bCenter,
-                 p->aOne);
+                 p->aOne, p->rBlockMax);
   }else{
     double *aSwap;
     pthread_mutex_lock(&h->mu);
@@ -299,12 +302,14 @@ static int gramFlush(SpecGram *p){
     aSwap = h->aBlock;
     h->aBlock = p->aBlock;
     h->nBlock = p->nBlock;
+    h->rMax = p->rBlockMax;
     h->bBusy = 1;
     p->aBlock = aSwap;
     pthread_cond_broadcast(&h->cv);
     pthread_mutex_unlock(&h->mu);
   }
   p->nBlock = 0;
+  p->rBlockMax = 0.0;
   return SPEC_OK;
 }
 
@@ -321,23 +326,39 @@ static int gramSettle(SpecGram *p){
   return rc;
 }
 
-int specGramAdd(SpecGram *p, const double *aRow){
-  double *y = p->aBlock + (size_t)p->nBlock*p->nDim;
-  int j, d = p->nDim;
-  if( p->bCenter ){
-    int bBad = 0;
-    if( !p->bStarted ){
-      memcpy(p->aShift, aRow, sizeof(double)*(size_t)d);
-      p->bStarted = 1;
+/*
+** y = x - s for n values; returns the largest |y| (Inf if one overflowed).
+** Eight at a time with eight running maxima, so that gcc -O2 vectorizes it.
+*/
+static double gramShiftMax(double *restrict y, const double *restrict x,
+                           const double *restrict s, int n){
+  double m[8] = {0, 0, 0, 0, 0, 0, 0, 0}, r = 0.0;
+  int i = 0, k;
+  for(; i+8<=n; i+=8){
+    for(k=0; k<8; k++){
+      double v = x[i+k] - s[i+k], a = fabs(v);
+      y[i+k] = v;
+      m[k] = a>m[k] ? a : m[k];
     }
-    for(j=0; j<d; j++){
-      y[j] = aRow[j] - p->aShift[j];
-      bBad |= !(fabs(y[j])<=DBL_MAX);
-    }
-    if( bBad ) return SPEC_RANGE;
-  }else{
-    memcpy(y, aRow, sizeof(double)*(size_t)d);
   }
+  for(; i<n; i++){
+    double v = x[i] - s[i], a = fabs(v);
+    y[i] = v;
+    r = a>r ? a : r;
+  }
+  for(k=0; k<8; k++) r = m[k]>r ? m[k] : r;
+  return r;
+}
+
+int specGramAdd(SpecGram *p, const double *aRow){
+  double *y = p->aBlock + (size_t)p->nBlock*p->nDim, r;
+  if( p->bCenter && !p->bStarted ){
+    memcpy(p->aShift, aRow, sizeof(double)*(size_t)p->nDim);
+    p->bStarted = 1;
+  }
+  r = gramShiftMax(y, aRow, p->aShift, p->nDim);
+  if( isinf(r) ) return SPEC_RANGE;
+  if( r>p->rBlockMax ) p->rBlockMax = r;
   if( ++p->nBlock==p->nBlockMax ) return gramFlush(p);
   return SPEC_OK;
 }

@@ -45,10 +45,11 @@ struct SpecGram {
   int bCenter;            /* subtract the mean (co-moments) or not (X'X) */
   GramAcc acc;            /* blocks 0..3, then the odd ones */
   GramAcc acc2;           /* the even blocks from block 4 on (the helper's) */
-  double *aShift;         /* d: the first row; y = x - shift (centered) */
+  double *aShift;         /* d: the first row (centered) or zeros; y = x - shift */
   double *aBlock;         /* nBlockMax x d pending rows y, unscaled */
   double *aOne;           /* nBlockMax ones (read-only, shared) */
   int nBlock;             /* rows pending in aBlock */
+  double rBlockMax;       /* largest |y| among them */
   int nBlockMax;
   int bStarted;           /* the first row has been seen */
   int64_t nFlushed;       /* blocks complete so far */
