@@ -61,6 +61,10 @@ static const char *azQuery[] = {
   "SELECT svd_spectrum(v, 'center=false, method=exact') FROM t",
   "SELECT svd_spectrum(v, 'method=gram') FROM w",
   "SELECT grp, svd_spectrum(v) FROM t GROUP BY grp",
+  /* groups of 4 rows of 5: the small roads of exact, gram and the basis */
+  "SELECT grp, svd_spectrum(v), svd_spectrum(v, 'method=gram'),"
+  " hex(svd_basis(v, 2)), hex(svd_basis(v, 2, 'method=gram'))"
+  " FROM t WHERE rowid<=12 GROUP BY grp",
   "SELECT svd_basis_json(svd_basis(v, 2)) FROM t",
   "SELECT hex(svd_basis(v, 2, 'method=gram')) FROM t",
   "SELECT svd_coord(b, '[1,2,3,4,5]', 2), hex(svd_project(b, v)),"
