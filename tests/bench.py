@@ -180,6 +180,23 @@ def dataset(kind):
     return path, "synthetic"
 
 
+def better_kernels(core):
+    """(feature, OPENBLAS_CORETYPE) when OpenBLAS chose Prescott on a CPU
+    that has AVX-512 or AVX2, as OpenBLAS 0.3.21 does on CPUs newer than it."""
+    if core != "Prescott":
+        return None
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((l.split(":", 1)[1].split() for l in f if l.startswith("flags")), [])
+    except OSError:
+        return None
+    if "avx512f" in flags and "avx512vl" in flags:
+        return ("AVX-512", "SkylakeX")
+    if "avx2" in flags and "fma" in flags:
+        return ("AVX2", "Haswell")
+    return None
+
+
 def child(script, args, env=None):
     out = subprocess.run([PY, "-c", script] + args, check=True, stdout=subprocess.PIPE,
                          text=True, env=env).stdout.split()
@@ -231,6 +248,10 @@ def main():
                           env=env).stdout.strip()
     print(f"sqlite-svd bench, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
           f"{os.cpu_count()} cores, SQLite {sqlite3.sqlite_version}, OpenBLAS kernels: {core}")
+    hint = better_kernels(core)
+    if hint:
+        print(f"(OpenBLAS fell back to its generic kernels on a CPU with {hint[0]}: "
+              f"BENCH_ARGS='--coretype {hint[1]}' measures both sides with them)")
     print()
     print("| workload | ours (median) | numpy (median) | numpy / ours | target | our peak RSS |")
     print("|---|---|---|---|---|---|")
