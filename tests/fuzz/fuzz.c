@@ -57,6 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *a, size_t n){
        " svd_spectrum(v, 'method=gram') FROM (SELECT ?1 AS v UNION ALL"
        " SELECT ?1 UNION ALL SELECT NULL)"),
       "SELECT svd_basis_json(svd_basis(v, 1)) FROM (SELECT ?1 AS v UNION ALL SELECT ?1)",
+      /* three different rows of a BLOB (the second rotated by one float):
+      ** the small-group roads of exact, gram and the basis */
+      ("SELECT svd_spectrum(v), svd_spectrum(v, 'method=gram'),"
+       " hex(svd_basis(v, 2)) FROM (SELECT ?1 AS v UNION ALL"
+       " SELECT CAST(substr(?1, 5) || substr(?1, 1, 4) AS BLOB) UNION ALL"
+       " SELECT CAST(substr(?1, 9) || substr(?1, 1, 8) AS BLOB))"),
       "SELECT * FROM svd_spectrum_each(?1)",
       ("SELECT svd_effective_rank(?1), svd_participation_ratio(?1),"
        " svd_components_for(?1, 0.9)"),
