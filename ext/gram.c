@@ -363,50 +363,59 @@ int specGramAdd(SpecGram *p, const double *aRow){
   return SPEC_OK;
 }
 
-int specGramValues(SpecGram *p, double *sigma, SpecStatus *pStatus){
-  int d = p->nDim, info, i, s;
-  int iw = 0, *aIwork = 0, rc = SPEC_OK;
-  double q = 0.0, *aWork = 0, *w = 0;
+/*
+** sigma[0..s-1] = 2^e * sqrt(max(lambda_i, 0)) for the s largest
+** eigenvalues of the symmetric m x m matrix g (upper triangle; destroyed),
+** through dsyevd. SPEC_OK, SPEC_NOMEM, SPEC_LAPACK or SPEC_OVERFLOW.
+*/
+static int gramEigenSigma(double *g, int m, int s, int e, double *sigma,
+                          SpecStatus *pStatus){
+  int iw = 0, *aIwork = 0, info, i, rc = SPEC_OK;
+  double q = 0.0, *aWork = 0, *w = specMalloc(sizeof(double)*(size_t)m);
 
-  rc = gramSettle(p);
-  if( rc ) return rc;
-  s = p->acc.nRow<d ? (int)p->acc.nRow : d;
-  w = specMalloc(sizeof(double)*(size_t)d);
   if( w==0 ) return SPEC_NOMEM;
-  info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'U', d, p->acc.aM2, d, w,
-                             &q, -1, &iw, -1);
+  info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'U', m, g, m, w, &q, -1,
+                             &iw, -1);
   if( info==0 ){
     aWork = specMalloc(sizeof(double)*((size_t)q + 1));
     aIwork = specMalloc(sizeof(int)*((size_t)iw + 1));
     if( aWork==0 || aIwork==0 ){
       rc = SPEC_NOMEM;
-      goto values_out;
+      goto eigen_out;
     }
-    info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'U', d, p->acc.aM2, d, w,
-                               aWork, (int)q, aIwork, iw);
+    info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'U', m, g, m, w, aWork,
+                               (int)q, aIwork, iw);
   }
   if( info!=0 ){
     rc = gramFail(pStatus, "dsyevd", info);
-    goto values_out;
+    goto eigen_out;
   }
   for(i=0; i<s; i++){
-    double l = w[d-1-i];
-    sigma[i] = l>0.0 ? ldexp(sqrt(l), p->acc.eScale) : 0.0;
+    double l = w[m-1-i];
+    sigma[i] = l>0.0 ? ldexp(sqrt(l), e) : 0.0;
     if( isinf(sigma[i]) ) rc = SPEC_OVERFLOW;
   }
 
-values_out:
+eigen_out:
   specFree(w);
   specFree(aWork);
   specFree(aIwork);
   return rc;
 }
 
+int specGramValues(SpecGram *p, double *sigma, SpecStatus *pStatus){
+  int d = p->nDim;
+  int rc = gramSettle(p);
+  if( rc ) return rc;
+  return gramEigenSigma(p->acc.aM2, d, p->acc.nRow<d ? (int)p->acc.nRow : d,
+                        p->acc.eScale, sigma, pStatus);
+}
+
 int specGramSmall(double *a, int n, int d, int bCenter, double *sigma,
                   SpecStatus *pStatus){
   int64_t nd = (int64_t)n*d;
-  int e = 0, info, i, iw = 0, *aIwork = 0, rc = SPEC_OK;
-  double q = 0.0, *aWork = 0, *k = 0, *w, *aOne, amax;
+  int e = 0, i, rc;
+  double *k, *aOne, amax;
 
   if( n<1 || d<1 || n>d || nd>INT_MAX ) return SPEC_TOOBIG;
   if( bCenter ){
@@ -424,10 +433,9 @@ int specGramSmall(double *a, int n, int d, int bCenter, double *sigma,
   e = ilogb(amax);
   if( e<=GRAM_BIG_EXP && e>= -GRAM_BIG_EXP ) e = 0;
   if( e ) cblas_dscal((int)nd, ldexp(1.0, -e), a, 1);
-  k = specMalloc(sizeof(double)*((size_t)n*n + 2*(size_t)n + d));
+  k = specMalloc(sizeof(double)*((size_t)n*n + (size_t)n + d));
   if( k==0 ) return SPEC_NOMEM;
-  w = k + (size_t)n*n;
-  aOne = w + n;
+  aOne = k + (size_t)n*n;
   if( bCenter ){
     double *mb = aOne + n;
     for(i=0; i<n; i++) aOne[i] = 1.0;
@@ -437,32 +445,8 @@ int specGramSmall(double *a, int n, int d, int bCenter, double *sigma,
   }
   cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, n, d, 1.0, a, d, 0.0, k,
               n);
-  info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'U', n, k, n, w, &q, -1,
-                             &iw, -1);
-  if( info==0 ){
-    aWork = specMalloc(sizeof(double)*((size_t)q + 1));
-    aIwork = specMalloc(sizeof(int)*((size_t)iw + 1));
-    if( aWork==0 || aIwork==0 ){
-      rc = SPEC_NOMEM;
-      goto small_out;
-    }
-    info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'U', n, k, n, w, aWork,
-                               (int)q, aIwork, iw);
-  }
-  if( info!=0 ){
-    rc = gramFail(pStatus, "dsyevd", info);
-    goto small_out;
-  }
-  for(i=0; i<n; i++){
-    double l = w[n-1-i];
-    sigma[i] = l>0.0 ? ldexp(sqrt(l), e) : 0.0;
-    if( isinf(sigma[i]) ) rc = SPEC_OVERFLOW;
-  }
-
-small_out:
+  rc = gramEigenSigma(k, n, n, e, sigma, pStatus);
   specFree(k);
-  specFree(aWork);
-  specFree(aIwork);
   return rc;
 }
 
