@@ -46,18 +46,38 @@
 #define GRAM_BIG_EXP 400
 #define GRAM_BLOCK_BYTES (2<<20)  /* a block of rows takes about 2 MiB */
 
+/* Block buffers in flight while a helper runs: the one being filled, up to
+** two being merged, and one waiting. */
+#define GRAM_NBUF 4
+
+/* A full block waiting to be merged into accumulator iAcc (0: acc, 1: acc2). */
+typedef struct GramPending GramPending;
+struct GramPending {
+  double *a;              /* nRow x d rows y, column-major d x nRow */
+  int nRow;
+  int iAcc;
+  double rMax;            /* largest |y| */
+};
+
+/*
+** Two threads share the merging: whichever is free takes the oldest waiting
+** block whose accumulator no one is merging into, so each accumulator takes
+** its blocks one at a time, in order, whoever merges them: the result is
+** the same as with no helper at all.
+*/
 struct GramHelper {
   pthread_t tid;
   pthread_mutex_t mu;
-  pthread_cond_t cv;
-  int bBusy;              /* a block is handed over and not yet merged */
-  int bQuit;              /* stop once idle */
-  double *aBlock;         /* the block handed over (swapped with the caller's) */
-  int nBlock;
-  double rMax;            /* its largest |y| */
+  pthread_cond_t cv;      /* a block waits, a merge ended, or bQuit */
+  int bQuit;              /* stop now; waiting blocks are dropped */
   int nDim, bCenter;
   const double *aOne;
-  GramAcc *pAcc;          /* the accumulator it merges into (SpecGram.acc2) */
+  GramAcc *apAcc[2];      /* SpecGram.acc and .acc2 */
+  int abBusy[2];          /* a thread is merging into apAcc[i] */
+  GramPending aWait[GRAM_NBUF];  /* waiting blocks, oldest first */
+  int nWait;
+  double *apFree[GRAM_NBUF];     /* buffers free for the caller to fill */
+  int nFree;
 };
 
 /* Helper threads running in the process, and how many may run. */
@@ -172,19 +192,41 @@ static void gramAccCombine(GramAcc *a, GramAcc *b, int d, int bCenter){
   a->nRow += b->nRow;
 }
 
+/* With h->mu held: take the oldest waiting block whose accumulator is
+** free, marking it busy. 0 if none. */
+static int gramTake(GramHelper *h, GramPending *pOut){
+  int i;
+  for(i=0; i<h->nWait; i++){
+    if( !h->abBusy[h->aWait[i].iAcc] ){
+      *pOut = h->aWait[i];
+      h->nWait--;
+      memmove(&h->aWait[i], &h->aWait[i+1], sizeof(GramPending)*(size_t)(h->nWait-i));
+      h->abBusy[pOut->iAcc] = 1;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* With h->mu held: merge b (releasing the lock meanwhile), then free its
+** accumulator and buffer and wake the other thread. */
+static void gramMergeTaken(GramHelper *h, GramPending *b){
+  pthread_mutex_unlock(&h->mu);
+  gramAccMerge(h->apAcc[b->iAcc], b->a, b->nRow, h->nDim, h->bCenter,
+               h->aOne, b->rMax);
+  pthread_mutex_lock(&h->mu);
+  h->abBusy[b->iAcc] = 0;
+  h->apFree[h->nFree++] = b->a;
+  pthread_cond_broadcast(&h->cv);
+}
+
 static void *gramHelperMain(void *pArg){
   GramHelper *h = pArg;
+  GramPending b;
   pthread_mutex_lock(&h->mu);
-  for(;;){
-    if( h->bBusy ){
-      pthread_mutex_unlock(&h->mu);
-      gramAccMerge(h->pAcc, h->aBlock, h->nBlock, h->nDim, h->bCenter,
-                   h->aOne, h->rMax);
-      pthread_mutex_lock(&h->mu);
-      h->bBusy = 0;
-      pthread_cond_broadcast(&h->cv);
-    }else if( h->bQuit ){
-      break;
+  while( !h->bQuit ){
+    if( gramTake(h, &b) ){
+      gramMergeTaken(h, &b);
     }else{
       pthread_cond_wait(&h->cv, &h->mu);
     }
@@ -198,17 +240,25 @@ static void gramHelperStart(SpecGram *p){
   long nCore = sysconf(_SC_NPROCESSORS_ONLN);
   int nNow = atomic_load(&nHelperRunning);
   GramHelper *h;
+  int i;
   do{
     if( nNow>=nCore-1 ) return;
   }while( !atomic_compare_exchange_weak(&nHelperRunning, &nNow, nNow+1) );
   h = specZalloc(sizeof(*h));
-  if( h && (h->aBlock = specMalloc(sizeof(double)*(size_t)p->nDim*p->nBlockMax))!=0
-   && pthread_mutex_init(&h->mu, 0)==0 ){
+  if( h ){
+    for(i=0; i<GRAM_NBUF-1; i++){
+      double *a = specMalloc(sizeof(double)*(size_t)p->nDim*p->nBlockMax);
+      if( a==0 ) break;
+      h->apFree[h->nFree++] = a;
+    }
+  }
+  if( h && h->nFree==GRAM_NBUF-1 && pthread_mutex_init(&h->mu, 0)==0 ){
     if( pthread_cond_init(&h->cv, 0)==0 ){
       h->nDim = p->nDim;
       h->bCenter = p->bCenter;
       h->aOne = p->aOne;
-      h->pAcc = &p->acc2;
+      h->apAcc[0] = &p->acc;
+      h->apAcc[1] = &p->acc2;
       if( pthread_create(&h->tid, 0, gramHelperMain, h)==0 ){
         p->pHelper = h;
         return;
@@ -218,14 +268,15 @@ static void gramHelperStart(SpecGram *p){
     pthread_mutex_destroy(&h->mu);
   }
   if( h ){
-    specFree(h->aBlock);
+    for(i=0; i<h->nFree; i++) specFree(h->apFree[i]);
     specFree(h);
   }
   atomic_fetch_sub(&nHelperRunning, 1);
 }
 
-/* Wait for the helper to finish its block, stop it and free it. */
+/* Stop the helper (blocks still waiting are dropped) and free it. */
 static void gramHelperStop(GramHelper *h){
+  int i;
   pthread_mutex_lock(&h->mu);
   h->bQuit = 1;
   pthread_cond_broadcast(&h->cv);
@@ -234,7 +285,8 @@ static void gramHelperStop(GramHelper *h){
   pthread_cond_destroy(&h->cv);
   pthread_mutex_destroy(&h->mu);
   atomic_fetch_sub(&nHelperRunning, 1);
-  specFree(h->aBlock);
+  for(i=0; i<h->nWait; i++) specFree(h->aWait[i].a);
+  for(i=0; i<h->nFree; i++) specFree(h->apFree[i]);
   specFree(h);
 }
 
@@ -270,42 +322,44 @@ void specGramFree(SpecGram *p){
 }
 
 /*
-** The pending block, complete or not, to its accumulator: the first
-** GRAM_HELPER_BLOCKS and then the odd ones to acc, the even ones to acc2,
-** through the helper when there is one. Alternating, the caller never waits
-** for the helper unless it is slower. SPEC_OK or SPEC_NOMEM.
+** The pending block, complete or not, to its accumulator: block k to acc
+** when k is even, to acc2 when odd. With a helper, the block waits for
+** whichever thread is free; the caller then fills a free buffer, or, when
+** two blocks wait already, merges one itself. SPEC_OK or SPEC_NOMEM.
 */
 static int gramFlush(SpecGram *p){
   int64_t k = p->nFlushed;
+  int iAcc = (int)(k%2);
   GramHelper *h;
+  GramPending b;
   if( p->nBlock==0 ) return SPEC_OK;
   p->nFlushed++;
-  if( k<GRAM_HELPER_BLOCKS || k%2==1 ){
-    gramAccMerge(&p->acc, p->aBlock, p->nBlock, p->nDim, p->bCenter, p->aOne,
-                 p->rBlockMax);
-    p->nBlock = 0;
-    p->rBlockMax = 0.0;
-    return SPEC_OK;
-  }
-  if( p->acc2.aM2==0 ){
+  if( iAcc==1 && p->acc2.aM2==0 ){
     if( gramAccInit(&p->acc2, p->nDim) ) return SPEC_NOMEM;
     if( p->nDim>=GRAM_HELPER_MIN_D ) gramHelperStart(p);
   }
   h = p->pHelper;
   if( h==0 ){
-    gramAccMerge(&p->acc2, p->aBlock, p->nBlock, p->nDim, p->bCenter,
-                 p->aOne, p->rBlockMax);
+    gramAccMerge(iAcc ? &p->acc2 : &p->acc, p->aBlock, p->nBlock, p->nDim,
+                 p->bCenter, p->aOne, p->rBlockMax);
   }else{
-    double *aSwap;
     pthread_mutex_lock(&h->mu);
-    while( h->bBusy ) pthread_cond_wait(&h->cv, &h->mu);
-    aSwap = h->aBlock;
-    h->aBlock = p->aBlock;
-    h->nBlock = p->nBlock;
-    h->rMax = p->rBlockMax;
-    h->bBusy = 1;
-    p->aBlock = aSwap;
+    h->aWait[h->nWait].a = p->aBlock;
+    h->aWait[h->nWait].nRow = p->nBlock;
+    h->aWait[h->nWait].iAcc = iAcc;
+    h->aWait[h->nWait].rMax = p->rBlockMax;
+    h->nWait++;
     pthread_cond_broadcast(&h->cv);
+    for(;;){
+      if( (h->nWait>=2 || h->nFree==0) && gramTake(h, &b) ){
+        gramMergeTaken(h, &b);
+      }else if( h->nFree>0 ){
+        p->aBlock = h->apFree[--h->nFree];
+        break;
+      }else{
+        pthread_cond_wait(&h->cv, &h->mu);
+      }
+    }
     pthread_mutex_unlock(&h->mu);
   }
   p->nBlock = 0;
@@ -316,8 +370,20 @@ static int gramFlush(SpecGram *p){
 /* Everything merged into p->acc; the helper, if any, stopped. */
 static int gramSettle(SpecGram *p){
   int rc = gramFlush(p);
-  if( p->pHelper ){
-    gramHelperStop(p->pHelper);
+  GramHelper *h = p->pHelper;
+  if( h ){
+    /* merge alongside the helper until nothing waits or is being merged */
+    GramPending b;
+    pthread_mutex_lock(&h->mu);
+    while( h->nWait>0 || h->abBusy[0] || h->abBusy[1] ){
+      if( gramTake(h, &b) ){
+        gramMergeTaken(h, &b);
+      }else{
+        pthread_cond_wait(&h->cv, &h->mu);
+      }
+    }
+    pthread_mutex_unlock(&h->mu);
+    gramHelperStop(h);
     p->pHelper = 0;
   }
   if( rc==SPEC_OK && p->acc2.aM2 ){

@@ -14,16 +14,17 @@
 #define GRAM_MAX_D 8192
 
 /*
-** After its first GRAM_HELPER_BLOCKS blocks, a group's blocks alternate
-** between two accumulators, combined at the end. When d >= GRAM_HELPER_MIN_D
-** and a spare core is free, a helper thread merges the second accumulator's
-** blocks while the calling thread goes on reading rows; otherwise the
-** calling thread merges both. Either way the same blocks meet the same
-** accumulator, so the result does not depend on whether a helper ran.
-** Helpers are counted process-wide, at most one per spare core (cores - 1),
-** so a host running queries on many threads does not oversubscribe.
+** A group's blocks alternate between two accumulators (block k goes to the
+** first when k is even), combined at the end. When the second is first
+** needed, d >= GRAM_HELPER_MIN_D and a spare core is free, a helper thread
+** starts: full blocks then wait for whichever of the two threads is free,
+** each accumulator taking its blocks one at a time and in order, while the
+** calling thread goes on reading rows. Either way the same blocks meet the
+** same accumulator in the same order, so the result does not depend on
+** whether a helper ran. Helpers are counted process-wide, at most one per
+** spare core (cores - 1), so a host running queries on many threads does
+** not oversubscribe.
 */
-#define GRAM_HELPER_BLOCKS 1
 #define GRAM_HELPER_MIN_D  32
 
 /* Mean and co-moments of the rows merged so far, on a power-of-two scale. */
@@ -43,8 +44,8 @@ typedef struct SpecGram SpecGram;
 struct SpecGram {
   int nDim;               /* d */
   int bCenter;            /* subtract the mean (co-moments) or not (X'X) */
-  GramAcc acc;            /* blocks 0..3, then the odd ones */
-  GramAcc acc2;           /* the even blocks from block 4 on (the helper's) */
+  GramAcc acc;            /* blocks 0, 2, 4, ... */
+  GramAcc acc2;           /* blocks 1, 3, 5, ... */
   double *aShift;         /* d: the first row (centered) or zeros; y = x - shift */
   double *aBlock;         /* nBlockMax x d pending rows y, unscaled */
   double *aOne;           /* nBlockMax ones (read-only, shared) */
