@@ -241,13 +241,6 @@ svd_out:
   return rc;
 }
 
-/*
-** Steps 1 to 3, shared by both entry points: scale a[] by 2^-e (*pE = e, or
-** 0), center it when asked (aMean[0..2d-1] = column mean as in specCenter,
-** scaled; zeros when not
-** centering), and point *pB at the m rows that remain (*pM = m). An all-zero
-** matrix or a single centered row leaves *pM = 0: nothing to decompose.
-*/
 /* Step 1: scale the nv values by 2^-e (*pE = e, or 0). 0 if all are 0. */
 static int specToScale(double *a, int64_t nv, int *pE){
   double amax = specAbsMax(a, nv);
@@ -260,6 +253,13 @@ static int specToScale(double *a, int64_t nv, int *pE){
   return 1;
 }
 
+/*
+** Steps 1 to 3, shared by both entry points (but for the small road):
+** scale a[] by 2^-e (*pE = e, or 0), center it when asked (aMean[0..2d-1] =
+** column mean as in specCenter, scaled; zeros when not centering), and
+** point *pB at the m rows that remain (*pM = m). An all-zero matrix or a
+** single centered row leaves *pM = 0: nothing to decompose.
+*/
 static int specPrepare(double *a, int64_t n, int64_t d, int bCenter,
                        double *aMean, int *pE, double **pB, int *pM,
                        SpecStatus *pStatus){
@@ -307,6 +307,12 @@ void specSub(double *restrict y, const double *restrict x, int64_t n){
     for(k=0; k<8; k++) y[i+k] -= x[i+k];
   }
   for(; i<n; i++) y[i] -= x[i];
+}
+
+/* Does a group take specSmallTriangle's road? Both entry points ask here,
+** so that the basis's sigma stay the spectrum's. */
+static int specSmallRoad(int64_t n, int64_t d, int bCenter){
+  return bCenter && n>=2 && n<=d+1;
 }
 
 /*
@@ -385,7 +391,7 @@ int specSingularValues(double *a, int64_t n, int64_t d, int bCenter,
   specStatusClear(pStatus);
   if( n<1 || d<1 || n>INT_MAX || d>INT_MAX || s>SPEC_MAX_K ) return SPEC_TOOBIG;
   memset(sigma, 0, sizeof(double)*(size_t)s);
-  if( bCenter && n>=2 && n<=d+1 ){
+  if( specSmallRoad(n, d, bCenter) ){
     k = (int)n - 1;
     if( !specToScale(a, n*d, &e) ) return SPEC_OK;
     t = specMalloc(sizeof(double)*((size_t)k*k*2 + (size_t)k));
@@ -490,7 +496,7 @@ int specBasis(double *a, int64_t n, int64_t d, int bCenter, int nK,
   if( nK<1 || nK>s ) return SPEC_TOOBIG;
   memset(sigma, 0, sizeof(double)*(size_t)nK);
   memset(dir, 0, sizeof(double)*(size_t)nK*d);
-  bSmall = bCenter && n>=2 && n<=d+1;
+  bSmall = specSmallRoad(n, d, bCenter);
   if( bSmall ){
     /* as specSingularValues() does, so that sigma are the spectrum's */
     memset(aMean, 0, sizeof(double)*(size_t)d*2);

@@ -232,9 +232,9 @@ static uint32_t vecConvert(const unsigned char *restrict p,
                            double *restrict a, sqlite3_int64 n){
   uint32_t bad = 0;
   sqlite3_int64 i = 0;
-  int k;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__==__ORDER_LITTLE_ENDIAN__
   for(; i+8<=n; i+=8){
+    int k;
     for(k=0; k<8; k++){
       uint32_t u;
       float f;
@@ -253,7 +253,6 @@ static uint32_t vecConvert(const unsigned char *restrict p,
     bad |= (~u & 0x7f800000u)==0;
     a[i] = f;
   }
-  (void)k;
   return bad;
 }
 
