@@ -117,7 +117,8 @@ static int aggReserve(AggSpectrum *p, char **pzErr){
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   if( p->nRow>=p->nRowAlloc ){
-    sqlite3_int64 nNew = p->nRowAlloc ? p->nRowAlloc*2 : AGG_FIRST_BYTES/(p->nDim*8);
+    sqlite3_int64 nNew = p->nRowAlloc ? p->nRowAlloc*2
+                                      : AGG_FIRST_BYTES/(p->nDim*8);
     double *aNew;
     if( p->nRow>=nMaxRow ){
       *pzErr = sqlite3_mprintf(

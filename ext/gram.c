@@ -116,6 +116,15 @@ static void gramRescale(GramAcc *a, int d, int eNew){
   a->eScale = eNew;
 }
 
+/* mb = the mean of the nb rows y (d x nb column-major), subtracted from
+** each; aOne holds at least nb ones. */
+static void gramCenterBlock(double *y, int nb, int d, const double *aOne,
+                            double *mb){
+  cblas_dgemv(CblasColMajor, CblasNoTrans, d, nb, 1.0/nb, y, d, aOne, 1, 0.0,
+              mb, 1);
+  cblas_dger(CblasColMajor, d, nb, -1.0, mb, 1, aOne, 1, y, d);
+}
+
 /* Merge the nb rows y (d x nb column-major; destroyed), whose largest |y|
 ** is amax, into a. */
 static void gramAccMerge(GramAcc *a, double *y, int nb, int d, int bCenter,
@@ -140,9 +149,7 @@ static void gramAccMerge(GramAcc *a, double *y, int nb, int d, int bCenter,
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, d, nb, 1.0, y, d,
                 1.0, a->aM2, d);
   }else{
-    cblas_dgemv(CblasColMajor, CblasNoTrans, d, nb, 1.0/nb, y, d, aOne, 1,
-                0.0, mb, 1);
-    cblas_dger(CblasColMajor, d, nb, -1.0, mb, 1, aOne, 1, y, d);
+    gramCenterBlock(y, nb, d, aOne, mb);
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, d, nb, 1.0, y, d,
                 1.0, a->aM2, d);
     if( a->nRow==0 ){
@@ -200,7 +207,8 @@ static int gramTake(GramHelper *h, GramPending *pOut){
     if( !h->abBusy[h->aWait[i].iAcc] ){
       *pOut = h->aWait[i];
       h->nWait--;
-      memmove(&h->aWait[i], &h->aWait[i+1], sizeof(GramPending)*(size_t)(h->nWait-i));
+      memmove(&h->aWait[i], &h->aWait[i+1],
+              sizeof(GramPending)*(size_t)(h->nWait-i));
       h->abBusy[pOut->iAcc] = 1;
       return 1;
     }
@@ -503,11 +511,8 @@ int specGramSmall(double *a, int n, int d, int bCenter, double *sigma,
   if( k==0 ) return SPEC_NOMEM;
   aOne = k + (size_t)n*n;
   if( bCenter ){
-    double *mb = aOne + n;
     for(i=0; i<n; i++) aOne[i] = 1.0;
-    cblas_dgemv(CblasColMajor, CblasNoTrans, d, n, 1.0/n, a, d, aOne, 1, 0.0,
-                mb, 1);
-    cblas_dger(CblasColMajor, d, n, -1.0, mb, 1, aOne, 1, a, d);
+    gramCenterBlock(a, n, d, aOne, aOne + n);  /* as a block is */
   }
   cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, n, d, 1.0, a, d, 0.0, k,
               n);

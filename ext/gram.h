@@ -46,7 +46,8 @@ struct SpecGram {
   int bCenter;            /* subtract the mean (co-moments) or not (X'X) */
   GramAcc acc;            /* blocks 0, 2, 4, ... */
   GramAcc acc2;           /* blocks 1, 3, 5, ... */
-  double *aShift;         /* d: the first row (centered) or zeros; y = x - shift */
+  double *aShift;         /* d: y = x - aShift; the first row (centered),
+                          ** or zeros */
   double *aBlock;         /* nBlockMax x d pending rows y, unscaled */
   double *aOne;           /* nBlockMax ones (read-only, shared) */
   int nBlock;             /* rows pending in aBlock */
