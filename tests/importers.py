@@ -9,7 +9,6 @@ folder.
 import json
 import os
 import resource
-import sqlite3
 import struct
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import tempfile
 
 import numpy as np
 
-from reference import Checker, connect
+from reference import Checker, connect, expect_error
 
 
 def rows_of(db, sql, args=()):
@@ -26,14 +25,6 @@ def rows_of(db, sql, args=()):
 
 def matrix(rows, col=-1):
     return np.array([np.frombuffer(r[col], dtype="<f4") for r in rows]).reshape(len(rows), -1)
-
-
-def expect_error(c, db, name, sql, args, want):
-    try:
-        db.execute(sql, args).fetchall()
-        c.check(False, name, f"no error; expected: {want}")
-    except sqlite3.Error as e:
-        c.check(str(e) == want, name, f"\n  got:  {e}\n  want: {want}")
 
 
 def write_safetensors(path, tensors, header=None, meta=None):

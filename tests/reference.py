@@ -63,6 +63,15 @@ class Checker:
             print(f"FAIL reference {name}: {detail}")
 
 
+def expect_error(c, db, name, sql, args, want):
+    """The statement fails with exactly the message want."""
+    try:
+        db.execute(sql, args).fetchall()
+        c.check(False, name, f"no error; expected: {want}")
+    except sqlite3.Error as e:
+        c.check(str(e) == want, name, f"\n  got:  {e}\n  want: {want}")
+
+
 def compare(c, name, text, ref, n, d, center=True):
     vals = json.loads(text)
     if len(vals) != min(n, d):
