@@ -78,6 +78,7 @@ static void aggFree(AggSpectrum *p){
   sqlite3_free(p->zOpt);
   vecBufFree(&p->buf);
   if( p->bGram ) specGramFree(&p->gram);
+  specSetCancel(0, 0);  /* the final step's probe, if it set one */
   memset(p, 0, sizeof(*p));
   p->zFunc = zFunc;
 }
@@ -270,6 +271,10 @@ static void aggSpecError(sqlite3_context *ctx, int rc, const SpecStatus *pSt,
     case SPEC_NOMEM:
       sqlite3_result_error_nomem(ctx);
       return;
+    case SPEC_INTERRUPT:
+      sqlite3_result_error(ctx, "interrupted", -1);
+      sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
+      return;
     case SPEC_TOOBIG:
       zErr = sqlite3_mprintf(
           "%s(): a group of %lld rows of %lld dimensions has more "
@@ -301,27 +306,63 @@ static void aggSpecError(sqlite3_context *ctx, int rc, const SpecStatus *pSt,
   svdResultError(ctx, SQLITE_ERROR, zErr);
 }
 
+#if SQLITE_VERSION_NUMBER<3041000
+/* sqlite3_is_interrupted() came in 3.41 as the API table's next entry after
+** value_encoding (the last one these headers know): reach it there. */
+typedef struct AggApi341 AggApi341;
+struct AggApi341 {
+  sqlite3_api_routines base;       /* the 3.40 table */
+  int (*xIsInterrupted)(sqlite3*); /* 3.41 and later */
+};
+#endif
+
 /*
-** The final step of a large group, when the statement was interrupted?
-** SQLite runs xFinal even then (TRAP 3), and 3.40 has no
-** sqlite3_is_interrupted(): so step a trivial statement on the same
-** connection, which fails with SQLITE_INTERRUPT while the interrupt is
-** pending. Worth its few microseconds only before a long computation.
-** Returns 1 after reporting the interrupt as the result.
+** Is an interrupt pending on the connection of ctx? SQLite runs xFinal even
+** on an interrupted statement (TRAP 3), so a long final step asks, before
+** and between its phases (specSetCancel). 3.41 and later answer through
+** sqlite3_is_interrupted(), called only once the running library says it
+** has one. 3.40 has none: step a trivial statement on the same connection,
+** which fails with SQLITE_INTERRUPT while the interrupt is pending (a trace
+** callback or an authorizer sees it as a statement). A few microseconds,
+** so only groups of AGG_PROBE_VALUES values or more ask.
 */
-static int aggInterrupted(sqlite3_context *ctx, AggSpectrum *p){
+static int aggProbe(void *pCtx){
+  sqlite3 *db = sqlite3_context_db_handle((sqlite3_context*)pCtx);
   sqlite3_stmt *pStmt = 0;
   int rc;
-  if( p->nRow*p->nDim<AGG_PROBE_VALUES ) return 0;
-  rc = sqlite3_prepare_v2(sqlite3_context_db_handle(ctx), "SELECT 1", -1,
-                          &pStmt, 0);
+  if( sqlite3_libversion_number()>=3041000 ){
+#if SQLITE_VERSION_NUMBER>=3041000
+    return sqlite3_is_interrupted(db);
+#else
+    return ((const AggApi341*)sqlite3_api)->xIsInterrupted(db);
+#endif
+  }
+  rc = sqlite3_prepare_v2(db, "SELECT 1", -1, &pStmt, 0);
   if( rc==SQLITE_OK ) rc = sqlite3_step(pStmt);
   sqlite3_finalize(pStmt);
-  if( rc!=SQLITE_INTERRUPT ) return 0;
+  return rc==SQLITE_INTERRUPT;
+}
+
+/* Report the interrupt as the result of ctx, and free the group. */
+static void aggReportInterrupt(sqlite3_context *ctx, AggSpectrum *p){
   sqlite3_result_error(ctx, "interrupted", -1);
   sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
   aggFree(p);
-  return 1;
+}
+
+/*
+** Before a large group's final step: 1 after reporting a pending interrupt;
+** otherwise 0, with the probe set for the numerics' phases (aggFree()
+** clears it). Small groups neither probe nor set it.
+*/
+static int aggInterrupted(sqlite3_context *ctx, AggSpectrum *p){
+  if( p->nRow*p->nDim<AGG_PROBE_VALUES ) return 0;
+  if( aggProbe(ctx) ){
+    aggReportInterrupt(ctx, p);
+    return 1;
+  }
+  specSetCancel(aggProbe, ctx);
+  return 0;
 }
 
 /*

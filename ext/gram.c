@@ -142,7 +142,7 @@ static void gramAccMerge(GramAcc *a, double *y, int nb, int d, int bCenter,
     /* a block tiny beside what is merged stays on the current scale: its
     ** squares may underflow, but they are below 2^-800 of the rest */
   }
-  if( a->eScale ) cblas_dscal(nb*d, ldexp(1.0, -a->eScale), y, 1);
+  if( a->eScale ) specScalePow2(y, (int64_t)nb*d, -a->eScale);
   if( ldexp(amax, -a->eScale)>a->rMax ) a->rMax = ldexp(amax, -a->eScale);
 
   if( !bCenter ){
@@ -437,10 +437,21 @@ int specGramAdd(SpecGram *p, const double *aRow){
   return SPEC_OK;
 }
 
+/* Copy the upper triangle of the m x m matrix g into its lower one. */
+static void gramMirror(double *g, int m){
+  int i, j;
+  for(j=0; j<m; j++){
+    for(i=0; i<j; i++) g[j + (size_t)i*m] = g[i + (size_t)j*m];
+  }
+}
+
 /*
 ** sigma[0..s-1] = 2^e * sqrt(max(lambda_i, 0)) for the s largest
-** eigenvalues of the symmetric m x m matrix g (upper triangle; destroyed),
-** through dsyevd. SPEC_OK, SPEC_NOMEM, SPEC_LAPACK or SPEC_OVERFLOW.
+** eigenvalues of the symmetric m x m matrix g (lower triangle, as
+** gramMirror leaves it; destroyed), through dsyevd. The lower triangle, so
+** that specGramBasis can keep a copy there while dsyevr takes the upper
+** one, and its sigma are the spectrum's to the last digit.
+** SPEC_OK, SPEC_NOMEM, SPEC_LAPACK or SPEC_OVERFLOW.
 */
 static int gramEigenSigma(double *g, int m, int s, int e, double *sigma,
                           SpecStatus *pStatus){
@@ -448,7 +459,7 @@ static int gramEigenSigma(double *g, int m, int s, int e, double *sigma,
   double q = 0.0, *aWork = 0, *w = specMalloc(sizeof(double)*(size_t)m);
 
   if( w==0 ) return SPEC_NOMEM;
-  info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'U', m, g, m, w, &q, -1,
+  info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'L', m, g, m, w, &q, -1,
                              &iw, -1);
   if( info==0 ){
     aWork = specMalloc(sizeof(double)*((size_t)q + 1));
@@ -457,7 +468,7 @@ static int gramEigenSigma(double *g, int m, int s, int e, double *sigma,
       rc = SPEC_NOMEM;
       goto eigen_out;
     }
-    info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'U', m, g, m, w, aWork,
+    info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'N', 'L', m, g, m, w, aWork,
                                (int)q, aIwork, iw);
   }
   if( info!=0 ){
@@ -481,6 +492,8 @@ int specGramValues(SpecGram *p, double *sigma, SpecStatus *pStatus){
   int d = p->nDim;
   int rc = gramSettle(p);
   if( rc ) return rc;
+  if( specCancelled() ) return SPEC_INTERRUPT;
+  gramMirror(p->acc.aM2, d);
   return gramEigenSigma(p->acc.aM2, d, p->acc.nRow<d ? (int)p->acc.nRow : d,
                         p->acc.eScale, sigma, pStatus);
 }
@@ -488,8 +501,8 @@ int specGramValues(SpecGram *p, double *sigma, SpecStatus *pStatus){
 int specGramSmall(double *a, int n, int d, int bCenter, double *sigma,
                   SpecStatus *pStatus){
   int64_t nd = (int64_t)n*d;
-  int e = 0, i, rc;
-  double *k, *aOne, amax;
+  int e = 0, i, m, info, rc;
+  double *k, *aV, *aWork, amax, alpha = 1.0, tau = 0.0;
 
   if( n<1 || d<1 || n>d || nd>INT_MAX ) return SPEC_TOOBIG;
   if( bCenter ){
@@ -500,23 +513,44 @@ int specGramSmall(double *a, int n, int d, int bCenter, double *sigma,
   }
   amax = fabs(a[cblas_idamax((int)nd, a, 1)]);
   if( isinf(amax) ) return SPEC_RANGE;
-  if( amax==0.0 ){
-    memset(sigma, 0, sizeof(double)*(size_t)n);
-    return SPEC_OK;
-  }
+  memset(sigma, 0, sizeof(double)*(size_t)n);
+  if( amax==0.0 ) return SPEC_OK;
   e = ilogb(amax);
   if( e<=GRAM_BIG_EXP && e>= -GRAM_BIG_EXP ) e = 0;
-  if( e ) cblas_dscal((int)nd, ldexp(1.0, -e), a, 1);
+  if( e ) specScalePow2(a, nd, -e);
+  /* k: the m x m Gram matrix; aV: n; aWork: d */
   k = specMalloc(sizeof(double)*((size_t)n*n + (size_t)n + d));
   if( k==0 ) return SPEC_NOMEM;
-  aOne = k + (size_t)n*n;
+  aV = k + (size_t)n*n;
+  aWork = aV + n;
+  m = n;
   if( bCenter ){
-    for(i=0; i<n; i++) aOne[i] = 1.0;
-    gramCenterBlock(a, n, d, aOne, aOne + n);  /* as a block is */
+    for(i=0; i<n; i++) aV[i] = 1.0;
+    gramCenterBlock(a, n, d, aV, aWork);  /* as a block is */
+    /* As the exact method does (spectrum.c, step 3): Y*H with H*1 = beta*e1
+    ** puts all that lies along the ones vector, the centering's rounding,
+    ** into column 1, which is dropped. The rank loss of centering is then
+    ** exact: sigma_n is 0, not 1e-8 of sigma_1. */
+    info = LAPACKE_dlarfg_work(n, &alpha, aV+1, 1, &tau);
+    if( info==0 ){
+      aV[0] = 1.0;
+      info = LAPACKE_dlarfx_work(LAPACK_COL_MAJOR, 'R', d, n, aV, tau, a, d,
+                                 aWork);
+    }
+    if( info!=0 ){
+      specFree(k);
+      return gramFail(pStatus, "dlarfx", info);
+    }
+    a += d;
+    m = n - 1;
   }
-  cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, n, d, 1.0, a, d, 0.0, k,
-              n);
-  rc = gramEigenSigma(k, n, n, e, sigma, pStatus);
+  rc = SPEC_OK;
+  if( m>0 ){
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, m, d, 1.0, a, d, 0.0,
+                k, m);
+    gramMirror(k, m);
+    rc = gramEigenSigma(k, m, m, e, sigma, pStatus);
+  }
   specFree(k);
   return rc;
 }
@@ -529,14 +563,19 @@ int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
 
   rc = gramSettle(p);
   if( rc ) return rc;
+  if( specCancelled() ) return SPEC_INTERRUPT;
   if( nK<1 || nK>d || nK>p->acc.nRow ) return SPEC_TOOBIG;
-  w = specMalloc(sizeof(double)*(size_t)d);
+  w = specMalloc(sizeof(double)*(size_t)d*2);  /* eigenvalues, diagonal */
   z = specMalloc(sizeof(double)*(size_t)d*nK);
   aSupp = specMalloc(sizeof(int)*(size_t)2*d);
   if( w==0 || z==0 || aSupp==0 ){
     rc = SPEC_NOMEM;
     goto basis_out;
   }
+  /* dsyevr destroys the upper triangle and the diagonal: keep a copy of
+  ** both, in the lower triangle and w + d, for the values below */
+  gramMirror(p->acc.aM2, d);
+  for(j=0; j<d; j++) w[d+j] = p->acc.aM2[j + (size_t)j*d];
   info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'I', 'U', d, p->acc.aM2, d,
                              0.0, 0.0, d-nK+1, d, 0.0, &nFound, w, z, d,
                              aSupp, &q, -1, &iw, -1);
@@ -557,12 +596,14 @@ int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
   }
   /* dsyevr lists ascending: direction i is column nK-1-i */
   for(i=0; i<nK; i++){
-    double l = w[nK-1-i];
-    sigma[i] = l>0.0 ? ldexp(sqrt(l), p->acc.eScale) : 0.0;
-    if( isinf(sigma[i]) ) rc = SPEC_OVERFLOW;
     memcpy(dir + (size_t)i*d, z + (size_t)(nK-1-i)*d, sizeof(double)*(size_t)d);
   }
   specFixSigns(dir, nK, d);
+  /* sigma as svd_spectrum computes them (dsyevd on the same matrix), so
+  ** that the basis's are the spectrum's to the last digit */
+  for(j=0; j<d; j++) p->acc.aM2[j + (size_t)j*d] = w[d+j];
+  rc = gramEigenSigma(p->acc.aM2, d, nK, p->acc.eScale, sigma, pStatus);
+  if( rc==SPEC_LAPACK ) goto basis_out;
   /* mean = shift + mean of y, as hi + lo (TwoSum) */
   for(j=0; j<d; j++){
     double a = p->bCenter ? p->aShift[j] : 0.0;

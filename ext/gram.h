@@ -81,8 +81,9 @@ int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
 /*
 ** The min(n, d) singular values of n <= d rows (a, n x d row-major; it is
 ** destroyed) through their n x n Gram matrix, with gram's accuracy:
-** shifted by the first row and centered as a block is, then the
-** eigenvalues of Y'Y. O(n^2 d) work and no d x d matrix, so that many small
+** shifted by the first row and centered as a block is; when centered, the
+** reflector H with H*1 = beta*e1 applied and its first column dropped, so
+** that sigma_n is exactly 0; then the eigenvalues of Y'Y. O(n^2 d) work and no d x d matrix, so that many small
 ** groups stay cheap. SPEC_OK, SPEC_NOMEM, SPEC_LAPACK, SPEC_OVERFLOW or
 ** SPEC_RANGE.
 */

@@ -55,8 +55,25 @@ void specSetAllocator(void *(*xMalloc)(size_t), void (*xFree)(void*)){
   atomic_store(&specXFree, xFree);
 }
 
+/*
+** Blocks are 64-byte aligned: OpenBLAS's kernels treat an unaligned head
+** separately, which changes the order of their sums with the address, and
+** so the last digit of a result with the heap's state (svd_basis's sigma
+** then differed from svd_spectrum's on the same rows). The pointer that
+** the allocator returned is kept in the 8 bytes before the block.
+*/
+#define SPEC_ALIGN 64
+
 void *specMalloc(size_t n){
-  return atomic_load_explicit(&specXMalloc, memory_order_relaxed)(n ? n : 1);
+  char *p;
+  uintptr_t u;
+  if( n>SIZE_MAX - SPEC_ALIGN - sizeof(void*) ) return 0;
+  p = atomic_load_explicit(&specXMalloc, memory_order_relaxed)(
+          n + SPEC_ALIGN + sizeof(void*));
+  if( p==0 ) return 0;
+  u = ((uintptr_t)p + sizeof(void*) + SPEC_ALIGN - 1) & ~(uintptr_t)(SPEC_ALIGN-1);
+  memcpy((char*)u - sizeof(void*), &p, sizeof(void*));
+  return (void*)u;
 }
 
 void *specZalloc(size_t n){
@@ -66,7 +83,24 @@ void *specZalloc(size_t n){
 }
 
 void specFree(void *p){
-  if( p ) atomic_load_explicit(&specXFree, memory_order_relaxed)(p);
+  if( p ){
+    void *pBase;
+    memcpy(&pBase, (char*)p - sizeof(void*), sizeof(void*));
+    atomic_load_explicit(&specXFree, memory_order_relaxed)(pBase);
+  }
+}
+
+/* The calling thread's cancel probe (specSetCancel). */
+static _Thread_local int (*specXCancel)(void*);
+static _Thread_local void *specCancelArg;
+
+void specSetCancel(int (*xCancel)(void*), void *pArg){
+  specXCancel = xCancel;
+  specCancelArg = pArg;
+}
+
+int specCancelled(void){
+  return specXCancel!=0 && specXCancel(specCancelArg)!=0;
 }
 
 /* Largest |x| we compute with unscaled: sums of 2^31 of them stay finite. */
@@ -94,6 +128,7 @@ static double specAbsMax(const double *a, int64_t n){
   return mx;
 }
 
+/* a[] *= s, n values, through cblas_dscal in int-sized chunks. */
 static void specScale(double *a, int64_t n, double s){
   while( n>0 ){
     int nChunk = n>INT_MAX ? INT_MAX : (int)n;
@@ -101,6 +136,18 @@ static void specScale(double *a, int64_t n, double s){
     a += nChunk;
     n -= nChunk;
   }
+}
+
+void specScalePow2(double *a, int64_t n, int e){
+  /* 2^e itself is Inf for e > 1023 and 0 for e < -1074, as the exponent
+  ** of a subnormal largest value asks: so scale in steps of 2^+-960, each
+  ** a finite factor. Going up (the subnormal case) every step is exact. */
+  while( e>960 || e< -960 ){
+    int s = e>0 ? 960 : -960;
+    specScale(a, n, ldexp(1.0, s));
+    e -= s;
+  }
+  if( e ) specScale(a, n, ldexp(1.0, e));
 }
 
 /*
@@ -128,6 +175,11 @@ static int specCenter(double *a, int nRow, int nDim, double *aMean,
   cblas_dger(CblasColMajor, nDim, nRow, -1.0, aMean, 1, aOne, 1, a, nDim);
   cblas_dgemv(CblasColMajor, CblasNoTrans, nDim, nRow, 1.0/nRow, a, nDim,
               aOne, 1, 0.0, aMean+nDim, 1);
+  /* The first mean's rounding leaves a shared offset in every row. H below
+  ** moves it into row 1 only up to H's own rounding, which grows with the
+  ** offset (1.8e-12 of sigma_1 at mean 1e12 times the spread, n = 1e5):
+  ** take the second mean out first, so that H sees centered rows. */
+  cblas_dger(CblasColMajor, nDim, nRow, -1.0, aMean+nDim, 1, aOne, 1, a, nDim);
 
   /* H = I - tau*v*v' with v = (1, aOne[1..]) maps the all-ones vector to
   ** beta*e1. X'*H is (H*X)' since H is symmetric. */
@@ -248,7 +300,7 @@ static int specToScale(double *a, int64_t nv, int *pE){
   if( amax==0.0 ) return 0;
   if( amax>ldexp(1.0, SPEC_BIG_EXP) || amax<ldexp(1.0, -SPEC_BIG_EXP) ){
     *pE = ilogb(amax);
-    specScale(a, nv, ldexp(1.0, -*pE));
+    specScalePow2(a, nv, -*pE);
   }
   return 1;
 }
@@ -397,6 +449,7 @@ int specSingularValues(double *a, int64_t n, int64_t d, int bCenter,
     t = specMalloc(sizeof(double)*((size_t)k*k*2 + (size_t)k));
     if( t==0 ) return SPEC_NOMEM;
     rc = specSmallTriangle(a, (int)n, (int)d, 0, t, t+(size_t)k*k*2, pStatus);
+    if( rc==SPEC_OK && specCancelled() ) rc = SPEC_INTERRUPT;
     if( rc==SPEC_OK ){
       memcpy(t+(size_t)k*k, t, sizeof(double)*(size_t)k*k);
       rc = specSvdSmall(t, t+(size_t)k*k, k, sigma, pStatus);
@@ -409,11 +462,13 @@ int specSingularValues(double *a, int64_t n, int64_t d, int bCenter,
   rc = specPrepare(a, n, d, bCenter, aMean, &e, &b, &m, pStatus);
   specFree(aMean);
   if( rc || m==0 ) return rc;
+  if( specCancelled() ) return SPEC_INTERRUPT;
 
   k = (int)(m<d ? m : d);
   t = specMalloc(sizeof(double)*((size_t)k*k*2 + (size_t)k));
   if( t==0 ) return SPEC_NOMEM;
   rc = specTriangle(b, (int)d, m, (int)d, t, t+(size_t)k*k*2, pStatus);
+  if( rc==SPEC_OK && specCancelled() ) rc = SPEC_INTERRUPT;
   if( rc==SPEC_OK ){
     memcpy(t+(size_t)k*k, t, sizeof(double)*(size_t)k*k);
     rc = specSvdSmall(t, t+(size_t)k*k, k, sigma, pStatus);
@@ -505,6 +560,7 @@ int specBasis(double *a, int64_t n, int64_t d, int bCenter, int nK,
   }else{
     rc = specPrepare(a, n, d, bCenter, aMean, &e, &b, &m, pStatus);
     if( rc ) return rc;
+    if( specCancelled() ) return SPEC_INTERRUPT;
     if( e ) for(j=0; j<2*d; j++) aMean[j] = ldexp(aMean[j], e);
   }
   if( m==0 ){
@@ -527,12 +583,15 @@ int specBasis(double *a, int64_t n, int64_t d, int bCenter, int nK,
   }else{
     rc = specTriangle(b, (int)d, m, (int)d, t, aTau, pStatus);
   }
+  if( rc==SPEC_OK && specCancelled() ) rc = SPEC_INTERRUPT;
   if( rc ) goto basis_out;
   for(i=1; i<4; i++) memcpy(t + kk*i, t, sizeof(double)*kk);
   rc = specSvdVectors(t, t + kk, k, aAll, u, pStatus);
+  if( rc==SPEC_OK && specCancelled() ) rc = SPEC_INTERRUPT;
   /* The values alone, as svd_spectrum computes them, so that the basis's
   ** sigma are the spectrum's to the last digit. */
   if( rc==SPEC_OK ) rc = specSvdSmall(t + kk*2, t + kk*3, k, aAll, pStatus);
+  if( rc==SPEC_OK && specCancelled() ) rc = SPEC_INTERRUPT;
   if( rc ) goto basis_out;
   memcpy(sigma, aAll, sizeof(double)*(size_t)(nK<k ? nK : k));
 

@@ -16,6 +16,7 @@
 #define SPEC_TOOBIG   3 /* n or d beyond 2^31-1, or min(n,d) beyond SPEC_MAX_K */
 #define SPEC_OVERFLOW 4 /* a singular value exceeds the range of a double */
 #define SPEC_RANGE    5 /* gram: a row minus the first overflows a double */
+#define SPEC_INTERRUPT 6 /* the cancel probe (specSetCancel) said stop */
 
 /* Largest min(n, d): the k x k triangle and its copy then take 1 GiB. */
 #define SPEC_MAX_K 8192
@@ -59,6 +60,17 @@ int specBasis(double *a, int64_t n, int64_t d, int bCenter, int nK,
 void specFixSigns(double *dir, int nK, int d);
 
 /*
+** A probe that the numerics of the calling thread ask between their phases
+** (centering, QR, SVD, vectors): when xCancel(pArg) returns non-zero they
+** stop and return SPEC_INTERRUPT. xCancel 0 clears it. Per thread, so that
+** connections on other threads keep their own.
+*/
+void specSetCancel(int (*xCancel)(void*), void *pArg);
+
+/* Has the calling thread's probe said stop? (0 when none is set.) */
+int specCancelled(void);
+
+/*
 ** Workspace allocation of spectrum.c and gram.c: malloc and free unless
 ** specSetAllocator() says otherwise (the extension passes SQLite's when it
 ** loads, before any of its queries can run; every load passes the same). specZalloc zeroes. specMalloc(0) returns a 1-byte block.
@@ -73,6 +85,10 @@ void specFree(void *p);
 ** OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or OMP_NUM_THREADS.
 */
 void specBlasInit(void);
+
+/* a[] *= 2^e, n values, for any e (in finite steps: 2^e alone may not be
+** a double). */
+void specScalePow2(double *a, int64_t n, int e);
 
 /* y -= x, n values; eight at a time, so that gcc -O2 vectorizes it. */
 void specSub(double *restrict y, const double *restrict x, int64_t n);

@@ -6,6 +6,7 @@
 **
 ** Prints one line per failure and ends with "spectrum: N passed, M failed".
 */
+#include "gram.h"
 #include "spectrum.h"
 
 #include <lapacke.h>
@@ -199,6 +200,85 @@ static void decaying(double *s, int r, double top){
   for(i=0; i<r; i++) s[i] = top*pow(1.3, -i);
 }
 
+/* The cancel probe: counts its calls and says stop at call nCancelAt. */
+static int nCancelCall, nCancelAt;
+
+static int cancelAt(void *pArg){
+  (void)pArg;
+  return ++nCancelCall==nCancelAt;
+}
+
+/*
+** xRun with the probe saying stop at its k-th call, for every k: each such
+** run returns SPEC_INTERRUPT, the run that the probe lets through returns
+** SPEC_OK, and the probe is asked at least nPhase times.
+*/
+static void expectProbes(const char *zName, int (*xRun)(void), int nPhase){
+  char zDetail[128];
+  int k, nProbe, rc, bOk = 1;
+  specSetCancel(cancelAt, 0);
+  nCancelCall = 0;
+  nCancelAt = -1;
+  rc = xRun();
+  nProbe = nCancelCall;
+  for(k=1; k<=nProbe && bOk; k++){
+    nCancelCall = 0;
+    nCancelAt = k;
+    if( xRun()!=SPEC_INTERRUPT ) bOk = 0;
+  }
+  specSetCancel(0, 0);
+  snprintf(zDetail, sizeof(zDetail), "rc %d, %d probes (at least %d), "
+           "interrupt at each %s", rc, nProbe, nPhase, bOk ? "ok" : "missed");
+  check(rc==SPEC_OK && nProbe>=nPhase && bOk, zName, zDetail);
+}
+
+/* Test matrices for expectProbes: 60 x 8 rows (the general road) and
+** 5 x 8 (the small road), filled anew for each run. */
+static double aProbeX[60*8], aProbeS[8], aProbeMean[16], aProbeDir[3*8];
+
+static void probeFill(void){
+  int i;
+  rngState = 12345;
+  for(i=0; i<60*8; i++) aProbeX[i] = rnd();
+}
+
+static int probeSpectrum(void){
+  probeFill();
+  return specSingularValues(aProbeX, 60, 8, 1, aProbeS, 0);
+}
+
+static int probeSpectrumSmall(void){
+  probeFill();
+  return specSingularValues(aProbeX, 5, 8, 1, aProbeS, 0);
+}
+
+static int probeBasis(void){
+  probeFill();
+  return specBasis(aProbeX, 60, 8, 1, 3, aProbeMean, aProbeS, aProbeDir, 0);
+}
+
+static int probeGram(void){
+  SpecGram g;
+  int i, rc = SPEC_OK;
+  probeFill();
+  if( specGramInit(&g, 8, 1) ) return SPEC_NOMEM;
+  for(i=0; i<60 && rc==SPEC_OK; i++) rc = specGramAdd(&g, aProbeX + i*8);
+  if( rc==SPEC_OK ) rc = specGramValues(&g, aProbeS, 0);
+  specGramFree(&g);
+  return rc;
+}
+
+static int probeGramBasis(void){
+  SpecGram g;
+  int i, rc = SPEC_OK;
+  probeFill();
+  if( specGramInit(&g, 8, 1) ) return SPEC_NOMEM;
+  for(i=0; i<60 && rc==SPEC_OK; i++) rc = specGramAdd(&g, aProbeX + i*8);
+  if( rc==SPEC_OK ) rc = specGramBasis(&g, 3, aProbeMean, aProbeS, aProbeDir, 0);
+  specGramFree(&g);
+  return rc;
+}
+
 int main(void){
   static const int aShape[][2] = {
     {2, 2}, {3, 7}, {7, 3}, {20, 50}, {50, 20}, {40, 40}, {200, 30},
@@ -290,6 +370,13 @@ int main(void){
     int rc = specSingularValues(x, SPEC_MAX_K+1, SPEC_MAX_K+1, 0, sigma, 0);
     check(rc==SPEC_TOOBIG, "too big", "not SPEC_TOOBIG");
   }
+
+  /* the cancel probe between phases: center, triangle, SVD (and vectors) */
+  expectProbes("probes spectrum", probeSpectrum, 2);
+  expectProbes("probes spectrum small road", probeSpectrumSmall, 1);
+  expectProbes("probes basis", probeBasis, 4);
+  expectProbes("probes gram", probeGram, 1);
+  expectProbes("probes gram basis", probeGramBasis, 1);
 
   printf("spectrum: %d passed, %d failed\n", nPass, nFail);
   return nFail ? 1 : 0;
