@@ -35,6 +35,7 @@
 #include "basis.h"
 #include "glue.h"
 #include "gram.h"
+#include "merge.h"
 #include "options.h"
 #include "spectrum.h"
 #include "vector.h"
@@ -513,5 +514,47 @@ void aggBasisFinal(sqlite3_context *ctx){
     basisResult(ctx, &bd);
   }
   basisFree(&bd);
+  aggFree(p);
+}
+
+/* svd_state(X [, OPTIONS]): step */
+void aggStateStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  AggSpectrum *p = aggContext(ctx, "svd_state");
+  if( p ) aggAddRow(ctx, p, argv[0], argc>1 ? argv[1] : 0);
+}
+
+/*
+** svd_state(X [, OPTIONS]): final. The state of the group's rows (state.c
+** has the BLOB): exact when the rows are kept, gram when they stream
+** (method=gram always, as auto on a large group).
+*/
+void aggStateFinal(sqlite3_context *ctx){
+  AggSpectrum *p = aggFinalGroup(ctx);
+  SpecState s;
+  SpecStatus st;
+  int rc;
+
+  if( p==0 ) return;
+  if( p->opt.eMethod==OPT_METHOD_GRAM && !p->bGram ){
+    char *zErr = 0;
+    rc = aggMoveToGram(p, &zErr);
+    if( rc ){
+      aggFree(p);
+      svdResultError(ctx, rc, zErr);
+      return;
+    }
+  }
+  if( p->bGram ){
+    rc = mergeFromGram(&p->gram, p->nRow, &s);
+  }else{
+    rc = mergeFromRows(p->aRow, p->nRow, (int)p->nDim, p->opt.bCenter, &s,
+                       &st);
+  }
+  if( rc!=SPEC_OK ){
+    aggSpecError(ctx, rc, &st, p);
+  }else{
+    stateResult(ctx, &s);
+    mergeFree(&s);
+  }
   aggFree(p);
 }
