@@ -82,15 +82,14 @@ static void aggFree(AggSpectrum *p){
   p->zFunc = zFunc;
 }
 
-/* First row: parse OPTIONS and keep its text; later rows: the same text. */
+/* First row: parse OPTIONS and keep its text; later rows: the same text
+** (checked for its type on every row, so that the row order cannot matter). */
 static int aggOptions(AggSpectrum *p, sqlite3_value *pOpt, char **pzErr){
-  const char *z = "";
-  if( pOpt && sqlite3_value_type(pOpt)==SQLITE_TEXT ){
-    z = (const char*)sqlite3_value_text(pOpt);
-    if( z==0 ) return SQLITE_NOMEM;
-  }
+  const char *z;
+  int rc = optText(pOpt, p->zFunc, OPT_CENTER|OPT_METHOD, &z, pzErr);
+  if( rc ) return rc;
   if( p->zOpt==0 ){
-    int rc = optParse(pOpt, p->zFunc, OPT_CENTER|OPT_METHOD, &p->opt, pzErr);
+    rc = optParse(pOpt, p->zFunc, OPT_CENTER|OPT_METHOD, &p->opt, pzErr);
     if( rc ) return rc;
     p->zOpt = sqlite3_mprintf("%s", z);
     return p->zOpt ? SQLITE_OK : SQLITE_NOMEM;

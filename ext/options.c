@@ -89,26 +89,38 @@ static int optErrorValue(char **pzErr, const char *zFunc,
   return optError(pzErr, sqlite3_str_finish(pStr));
 }
 
+int optText(sqlite3_value *pVal, const char *zFunc, unsigned mKeys,
+            const char **pz, char **pzErr){
+  int eType = pVal ? sqlite3_value_type(pVal) : SQLITE_NULL;
+  int i, k;
+  *pz = "";
+  if( eType==SQLITE_NULL ) return SQLITE_OK;
+  if( eType!=SQLITE_TEXT ){
+    /* the example is the first accepted key with a value not its default */
+    for(k=0; (aOptKey[k].mBit & mKeys)==0; k++){}
+    for(i=0; aOptKey[k].aiValue[i]==aOptKey[k].iDefault; i++){}
+    return optError(pzErr, sqlite3_mprintf(
+        "%s(): OPTIONS is %s; expected TEXT such as '%s=%s'", zFunc,
+        eType==SQLITE_INTEGER ? "an INTEGER" :
+        eType==SQLITE_FLOAT ? "a REAL" : "a BLOB",
+        aOptKey[k].zKey, aOptKey[k].azValue[i]));
+  }
+  *pz = (const char*)sqlite3_value_text(pVal);
+  return *pz ? SQLITE_OK : SQLITE_NOMEM;
+}
+
 int optParse(sqlite3_value *pVal, const char *zFunc, unsigned mKeys,
              SvdOptions *pOpt, char **pzErr){
   const char *z;
   unsigned mSeen = 0;
-  int n, i = 0, k;
+  int n, i = 0, k, rc;
 
   for(k=0; k<OPT_NKEY; k++){
     *(int*)((char*)pOpt + aOptKey[k].iOffset) = aOptKey[k].iDefault;
   }
-  if( pVal==0 || sqlite3_value_type(pVal)==SQLITE_NULL ) return SQLITE_OK;
-  if( sqlite3_value_type(pVal)!=SQLITE_TEXT ){
-    for(k=0; (aOptKey[k].mBit & mKeys)==0; k++){}
-    for(i=0; aOptKey[k].aiValue[i]==aOptKey[k].iDefault; i++){}
-    return optError(pzErr, sqlite3_mprintf(
-        "%s(): OPTIONS is not TEXT; expected text such as '%s=%s'",
-        zFunc, aOptKey[k].zKey, aOptKey[k].azValue[i]));
-  }
-  z = (const char*)sqlite3_value_text(pVal);
-  if( z==0 ) return SQLITE_NOMEM;
-  n = sqlite3_value_bytes(pVal);
+  rc = optText(pVal, zFunc, mKeys, &z, pzErr);
+  if( rc ) return rc;
+  n = pVal ? sqlite3_value_bytes(pVal) : 0;
   while( n>0 && z[n-1]==' ' ) n--;
   while( i<n ){
     int iKey = i, iEnd, iEq, iVal, iKeyEnd, j;

@@ -83,6 +83,18 @@ SELECT svd_basis(v, 1) FROM (SELECT '[1, 2, 3]' AS v UNION ALL SELECT '[1, 2]');
 SELECT svd_basis(v, 1, 'centre=true') FROM g;
 -- error: svd_basis(): row 1 is an INTEGER; expected a float32 BLOB or a JSON array of numbers as TEXT
 SELECT svd_basis(1, 1);
+-- error: svd_basis(): OPTIONS is an INTEGER; expected TEXT such as 'center=false'
+SELECT svd_basis(v, 1, 1) FROM g;
+-- error: svd_basis(): OPTIONS is a REAL; expected TEXT such as 'center=false'
+SELECT svd_basis(v, 1, 1.5) FROM g;
+-- error: svd_basis(): OPTIONS is a BLOB; expected TEXT such as 'center=false'
+SELECT svd_basis(v, 1, x'00') FROM g;
+-- error: svd_basis(): OPTIONS is an INTEGER; expected TEXT such as 'center=false'
+SELECT svd_basis(v, 1, o) FROM (SELECT '[1]' AS v, '' AS o UNION ALL SELECT '[2]', 7);
+-- error: svd_basis(): OPTIONS is a REAL; expected TEXT such as 'center=false'
+SELECT svd_basis(v, 1, o) FROM (SELECT '[1]' AS v, NULL AS o UNION ALL SELECT '[2]', 1.5);
+-- error: svd_basis(): OPTIONS is a BLOB; expected TEXT such as 'center=false'
+SELECT svd_basis(v, 1, o) FROM (SELECT '[1]' AS v, '' AS o UNION ALL SELECT '[2]', x'00');
 -- error: svd_project(): BASIS is TEXT; expected a BLOB from svd_basis()
 SELECT svd_project('[1, 2]', '[1, 2]');
 -- error: svd_coord(): BASIS is a 1-byte BLOB, too short for a basis from svd_basis() (its header alone is 32 bytes)

@@ -24,7 +24,17 @@ SELECT svd_scree_svg('a', '[1, -1]');
 SELECT svd_scree_svg('a', '[1]', 'center=true');
 -- error: svd_scree_svg(): option log=yes; expected log=true or log=false
 SELECT svd_scree_svg('a', '[1]', 'log=yes');
--- error: svd_scree_svg(): OPTIONS is not TEXT; expected text such as 'log=true'
+-- error: svd_scree_svg(): OPTIONS is an INTEGER; expected TEXT such as 'log=true'
 SELECT svd_scree_svg('a', '[1]', 1);
+-- error: svd_scree_svg(): OPTIONS is a REAL; expected TEXT such as 'log=true'
+SELECT svd_scree_svg('a', '[1]', 0.5);
+-- error: svd_scree_svg(): OPTIONS is a BLOB; expected TEXT such as 'log=true'
+SELECT svd_scree_svg('a', '[1]', x'01');
+-- error: svd_scree_svg(): OPTIONS is an INTEGER; expected TEXT such as 'log=true'
+SELECT svd_scree_svg(l, v, o) FROM (SELECT 'a' AS l, '[1]' AS v, '' AS o UNION ALL SELECT 'b', '[1]', 7);
+-- error: svd_scree_svg(): OPTIONS is a REAL; expected TEXT such as 'log=true'
+SELECT svd_scree_svg(l, v, o) FROM (SELECT 'a' AS l, '[1]' AS v, NULL AS o UNION ALL SELECT 'b', '[1]', 0.5);
+-- error: svd_scree_svg(): OPTIONS is a BLOB; expected TEXT such as 'log=true'
+SELECT svd_scree_svg(l, v, o) FROM (SELECT 'a' AS l, '[1]' AS v, '' AS o UNION ALL SELECT 'b', NULL, x'01');
 -- error: svd_scree_svg(): OPTIONS changed within a group, from 'log=true' to ''; it must be the same for every row
 SELECT svd_scree_svg(l, v, o) FROM (SELECT 'a' AS l, '[1]' AS v, 'log=true' AS o UNION ALL SELECT 'b', '[1]', '');
