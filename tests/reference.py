@@ -198,6 +198,35 @@ def measures(c, db, rng):
             c.check(k == want, f"components_for {frac} {n}x{d}", f"{k} vs {want}")
 
 
+def components_exact(c, db, rng):
+    """svd_components_for against the rule in exact rational arithmetic:
+    the smallest k with sum_{i<=k} s_i^2 >= FRACTION * sum s^2, FRACTION
+    taken as the double it is. FRACTIONs sit on and one ulp either side of
+    each exact cumulative ratio, and 1 with tails down to 1e-300."""
+    cases = [[3.0, 2.0, 1e-9, 0.0], [1.0, 1e-200], [1.0, 0.0, 1e-300, 0.0], [1.0, 1.0],
+             [4.0, 3.0], [3.0, 4.0], [0.1, 0.1, 0.1], [1e-170, 1e-171, 0.0], [1e160, 1e159]]
+    for e in (-200, 0, 200):
+        cases.append(sorted((rng.uniform(0, 1, size=9) * 10.0 ** e).tolist(), reverse=True))
+        cases.append((rng.integers(0, 4, size=7) * 10.0 ** e).tolist())
+    bad = []
+    for vals in cases:
+        if not any(vals):
+            continue
+        sq = [Fraction(v) ** 2 for v in vals]
+        total = sum(sq)
+        heads = [sum(sq[:k + 1]) for k in range(len(sq))]
+        fracs = {1.0}
+        for h in heads:
+            f = float(h / total)
+            fracs.update(x for x in (np.nextafter(f, 0), f, np.nextafter(f, 2)) if 0 < x <= 1)
+        for f in sorted(fracs):
+            want = next(k + 1 for k, h in enumerate(heads) if h >= Fraction(f) * total)
+            (k,) = db.execute("SELECT svd_components_for(?, ?)", (json.dumps(vals), float(f))).fetchone()
+            if k != want:
+                bad.append((vals[:4], float(f), k, want))
+    c.check(not bad, "components_for exact rule", f"{len(bad)} wrong, e.g. {bad[:3]}")
+
+
 def exact_float(q):
     """The double nearest the rational q, inf beyond the range."""
     try:
@@ -249,6 +278,7 @@ def run(ext, seed=20261127):
     shortest_text(c, db, rng)
     measures(c, db, rng)
     spectrum_each(c, db, rng)
+    components_exact(c, db, rng)
     db.close()
     return c.passed, c.failed
 
