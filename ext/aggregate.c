@@ -386,12 +386,27 @@ void aggSpectrumFinal(sqlite3_context *ctx){
 void aggBasisStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   AggSpectrum *p = aggContext(ctx, "svd_basis");
   sqlite3_int64 nK;
+  int eType = sqlite3_value_type(argv[1]);
   if( p==0 ) return;
-  if( sqlite3_value_type(argv[1])!=SQLITE_INTEGER
-   || (nK = sqlite3_value_int64(argv[1]))<1 ){
-    char z[VEC_FMT_MAX+8];
-    const unsigned char *zK = sqlite3_value_text(argv[1]);
-    snprintf(z, sizeof(z), "%.*s", VEC_FMT_MAX, zK ? (const char*)zK : "NULL");
+  if( eType!=SQLITE_INTEGER || (nK = sqlite3_value_int64(argv[1]))<1 ){
+    /* K as the message names it: the number, "a REAL, 2.5", "TEXT '2'"
+    ** when the text reads as a number (a bare "K is 2" would contradict
+    ** "expected an INTEGER"), else the type */
+    char z[VEC_FMT_MAX+16];
+    const char *zK = eType==SQLITE_TEXT
+                   ? (const char*)sqlite3_value_text(argv[1]) : 0;
+    if( eType==SQLITE_INTEGER ){
+      snprintf(z, sizeof(z), "%lld", sqlite3_value_int64(argv[1]));
+    }else if( eType==SQLITE_FLOAT ){
+      memcpy(z, "a REAL, ", 8);
+      vecFmtDouble(sqlite3_value_double(argv[1]), z+8);
+    }else if( zK && strlen(zK)<=24
+           && strspn(zK, "0123456789+-.eE ")==strlen(zK) ){
+      snprintf(z, sizeof(z), "TEXT '%s'", zK);
+    }else{
+      snprintf(z, sizeof(z), "%s", eType==SQLITE_TEXT ? "TEXT" :
+               eType==SQLITE_BLOB ? "a BLOB" : "NULL");
+    }
     aggFree(p);
     svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
         "svd_basis(): K is %s; expected an INTEGER from 1 to min(n, d), "
