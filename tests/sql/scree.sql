@@ -22,6 +22,10 @@ SELECT svd_scree_svg('a', x'00');
 SELECT svd_scree_svg('a', '[1, -1]');
 -- error: svd_scree_svg(): unknown option 'center'; expected log=true|false
 SELECT svd_scree_svg('a', '[1]', 'center=true');
+-- error: svd_scree_svg(): option 'log=true;' is not one key=value pair; expected pairs separated by commas
+SELECT svd_scree_svg('a', '[1]', 'log=true;');
+-- error: svd_scree_svg(): option log=TRUE; expected log=true or log=false (values are lowercase)
+SELECT svd_scree_svg('a', '[1]', 'log=TRUE');
 -- error: svd_scree_svg(): option log=yes; expected log=true or log=false
 SELECT svd_scree_svg('a', '[1]', 'log=yes');
 -- error: svd_scree_svg(): OPTIONS is an INTEGER; expected TEXT such as 'log=true'

@@ -76,6 +76,22 @@ SELECT svd_spectrum('[1]', 'centre=true');
 SELECT svd_spectrum('[1]', 'center=yes');
 -- error: svd_spectrum(): option 'center' has no '='; expected center=true|false, method=auto|exact|gram
 SELECT svd_spectrum('[1]', 'center');
+-- pairs separated by something else than commas, and keys or values in
+-- another case, get a hint (spaces around keys and values are allowed)
+-- error: svd_spectrum(): option 'center=false;method=gram' is not one key=value pair; expected pairs separated by commas
+SELECT svd_spectrum('[1]', 'center=false;method=gram');
+-- error: svd_spectrum(): option 'center=false method=exact' is not one key=value pair; expected pairs separated by commas
+SELECT svd_spectrum('[1]', 'center=false method=exact');
+-- error: svd_spectrum(): option 'center=false;' is not one key=value pair; expected pairs separated by commas
+SELECT svd_spectrum('[1]', 'center=false;');
+-- error: svd_spectrum(): option 'method=gram&center=false' is not one key=value pair; expected pairs separated by commas
+SELECT svd_spectrum('[1]', 'method=gram&center=false');
+-- error: svd_spectrum(): option center=False; expected center=true or center=false (values are lowercase)
+SELECT svd_spectrum('[1]', 'center=False');
+-- error: svd_spectrum(): option method=GRAM; expected method=auto, method=exact or method=gram (values are lowercase)
+SELECT svd_spectrum('[1]', 'center = false, method = GRAM');
+-- error: svd_spectrum(): unknown option 'Center' (keys are lowercase); expected center=true|false, method=auto|exact|gram
+SELECT svd_spectrum('[1]', 'Center=false');
 -- error: svd_spectrum(): option center is given twice
 SELECT svd_spectrum('[1]', 'center=true,center=false');
 -- error: svd_spectrum(): option '' has no '='; expected center=true|false, method=auto|exact|gram
