@@ -375,14 +375,17 @@ void stateBasisFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   nMax = s.nRow<s.nDim ? s.nRow : s.nDim;
   nK = sqlite3_value_int64(argv[1]);
   if( sqlite3_value_type(argv[1])!=SQLITE_INTEGER || nK<1 || nK>nMax ){
+    int eType = sqlite3_value_type(argv[1]);
     char z[VEC_FMT_MAX+8];
     const unsigned char *zK = sqlite3_value_text(argv[1]);
     snprintf(z, sizeof(z), "%.*s", VEC_FMT_MAX, zK ? (const char*)zK : "");
     svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
         "svd_state_basis(): K is %s%s%s%s; expected an INTEGER from 1 to "
-        "min(n, d) = %lld", stateTypeName(sqlite3_value_type(argv[1])),
-        sqlite3_value_type(argv[1])==SQLITE_INTEGER ? "" : " '", z,
-        sqlite3_value_type(argv[1])==SQLITE_INTEGER ? "" : "'", nMax));
+        "min(n, d) = %lld",
+        eType==SQLITE_INTEGER ? "" : eType==SQLITE_FLOAT ? "a REAL, "
+          : eType==SQLITE_TEXT ? "TEXT '" : "a BLOB",
+        eType==SQLITE_BLOB ? "" : z, eType==SQLITE_TEXT ? "'" : "", "",
+        nMax));
     mergeFree(&s);
     return;
   }
