@@ -77,6 +77,7 @@ def main():
         ("reference", [py, "tests/reference.py", args.ext], pyenv),
         ("reference_basis", [py, "tests/reference_basis.py", args.ext], pyenv),
         ("reference_gram", [py, "tests/reference_gram.py", args.ext], pyenv),
+        ("reference_emb", [py, "tests/reference_emb.py", args.ext], pyenv),
         ("threads", [py, "tests/threads.py", args.ext], pyenv),
         ("importers", [py, "tests/importers.py", args.ext], pyenv),
         ("interrupt", [py, "tests/interrupt.py", args.ext], pyenv),
