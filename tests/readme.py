@@ -6,7 +6,11 @@ A fenced block tagged sql, python or js is an example; the text block right
 after it, if any, is its expected output (an example with none must print
 nothing). The sql blocks run in order in one sqlite3 shell session on one
 database, started as `sqlite3 -cmd '.load dist/svd'`, as a reader following
-along would. Numbers are compared to 1e-9 relative, the rest exactly, so the
+along would. A block tagged console is a shell transcript: its `$ ` lines
+run in one bash, started in the checkout with HOME a new empty directory,
+and must print its other lines (the loading instructions, from elsewhere
+and under another name). The npm command README gives must be the one this
+test installs better-sqlite3 with. Numbers are compared to 1e-9 relative, the rest exactly, so the
 last digit that another CPU's BLAS may round differently cannot break it.
 """
 import os
@@ -18,6 +22,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NUM = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 NODE_DIR = os.path.join(ROOT, "build", "node")
+NODE_PACKAGE = "better-sqlite3@12"   # 13 needs Node 22
 
 
 def blocks(text):
@@ -26,6 +31,12 @@ def blocks(text):
     fence = re.compile(r"^```(\w*)\n(.*?)^```\n", re.S | re.M)
     found = [(m.group(1), m.group(2), m.start(), m.end()) for m in fence.finditer(text)]
     for i, (lang, code, start, end) in enumerate(found):
+        if lang == "console":
+            cmds = [ln[2:] for ln in code.splitlines() if ln.startswith("$ ")]
+            outs = [ln + "\n" for ln in code.splitlines() if not ln.startswith("$ ")]
+            out.append((lang, "\n".join(cmds) + "\n", "".join(outs),
+                        text.count("\n", 0, start) + 1))
+            continue
         if lang not in ("sql", "python", "js"):
             continue
         expected = None
@@ -53,10 +64,19 @@ def node_ready():
     if not os.path.isdir(mod):
         os.makedirs(NODE_DIR, exist_ok=True)
         subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund",
-                        "--prefix", NODE_DIR, "better-sqlite3@12"],
+                        "--prefix", NODE_DIR, NODE_PACKAGE],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        env=dict(os.environ, LD_PRELOAD=""))
     return os.path.isdir(mod)
+
+
+def run_console(code, tmp):
+    """The transcript's commands in bash, in the checkout, HOME fresh."""
+    home = tempfile.mkdtemp(dir=tmp)
+    env = dict(os.environ, HOME=home)
+    proc = subprocess.run(["bash", "-c", code], cwd=ROOT, env=env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return proc.stdout
 
 
 def run_block(lang, code, ext, db):
@@ -89,17 +109,29 @@ def main():
     passed = failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "readme.db")
+        # a console transcript names dist/svd as a path relative to the checkout
+        rel = os.path.relpath(os.path.abspath(os.path.join(ROOT, ext)), ROOT)
         for lang, code, expected, line in blocks(text):
-            got = run_block(lang, code, ext, db)
             want = expected if expected is not None else ""
+            if lang == "console":
+                want = want.replace("dist/svd", rel)
+                got = run_console(code.replace("dist/svd", rel), tmp)
+            else:
+                got = run_block(lang, code, ext, db)
             if same(got, want):
                 passed += 1
             else:
                 failed += 1
                 print(f"FAIL README.md:{line} ({lang}) printed:\n{got}--- expected:\n{want}---")
-    if passed + failed == 0:
-        print("FAIL README.md: no examples found")
-        failed = 1
+        if passed + failed == 0:
+            print("FAIL README.md: no examples found")
+            failed = 1
+        if f"npm install {NODE_PACKAGE}" in text:
+            passed += 1
+        else:
+            failed += 1
+            print(f"FAIL README.md does not say `npm install {NODE_PACKAGE}`, "
+                  "the package this test installs")
     print(f"readme: {passed} passed, {failed} failed")
     return 1 if failed else 0
 
