@@ -33,6 +33,7 @@ static const struct {
 } aSvdFunc[] = {
   /* emb.c */
   { "emb_f32",      1, SVD_SCALAR,                       embF32Func, 0, 0 },
+  { "emb_f32",      2, SVD_SCALAR,                       embF32Func, 0, 0 },
   { "emb_json",     1, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, embJsonFunc, 0, 0 },
   { "emb_dims",     1, SVD_SCALAR,                       embDimsFunc, 0, 0 },
   /* aggregate.c */

@@ -213,7 +213,7 @@ int vecParseJson(const char *z, sqlite3_int64 n, const char *zFunc,
   return rc;
 }
 
-static const char *vecTypeName(int eType){
+const char *vecTypeName(int eType){
   switch( eType ){
     case SQLITE_INTEGER: return "an INTEGER";
     case SQLITE_FLOAT:   return "a REAL";
@@ -256,31 +256,33 @@ static uint32_t vecConvert(const unsigned char *restrict p,
   return bad;
 }
 
-/* Convert nDim little-endian float32 at p into pBuf->a. */
+int vecCheckBlobSize(sqlite3_int64 nByte, int nSize, const char *zVector,
+                     const char *zFunc, const char *zWhat, char **pzErr){
+  if( nByte==0 ){
+    *pzErr = sqlite3_mprintf(
+        "%s(): %s is an empty BLOB; %s needs at least %d byte%s",
+        zFunc, zWhat, zVector, nSize, nSize==1 ? "" : "s");
+  }else if( nByte%nSize ){
+    *pzErr = sqlite3_mprintf(
+        "%s(): %s is a %lld-byte BLOB; %s needs a multiple of %d bytes",
+        zFunc, zWhat, nByte, zVector, nSize);
+  }else if( nByte/nSize>VEC_MAX_DIMS ){
+    *pzErr = sqlite3_mprintf(
+        "%s(): %s is a %lld-byte BLOB of %lld values; at most %d dimensions "
+        "are supported", zFunc, zWhat, nByte, nByte/nSize, VEC_MAX_DIMS);
+  }else{
+    return SQLITE_OK;
+  }
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
+/* Convert the little-endian float32 at p[0..nByte-1] into pBuf->a. */
 static int vecReadBlob(const unsigned char *p, sqlite3_int64 nByte,
                        const char *zFunc, const char *zWhat, VecBuf *pBuf,
                        char **pzErr){
   sqlite3_int64 nDim = nByte/4, i;
-  if( nByte==0 ){
-    *pzErr = sqlite3_mprintf(
-        "%s(): %s is an empty BLOB; a float32 vector needs at least 4 bytes",
-        zFunc, zWhat);
-    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-  }
-  if( nByte%4 ){
-    *pzErr = sqlite3_mprintf(
-        "%s(): %s is a %lld-byte BLOB; a float32 vector needs a multiple of "
-        "4 bytes",
-        zFunc, zWhat, nByte);
-    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-  }
-  if( nDim>VEC_MAX_DIMS ){
-    /* refused before anything is copied */
-    *pzErr = sqlite3_mprintf(
-        "%s(): %s is a %lld-byte BLOB of %lld values; at most %d dimensions "
-        "are supported", zFunc, zWhat, nByte, nDim, VEC_MAX_DIMS);
-    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-  }
+  int rc = vecCheckBlobSize(nByte, 4, "a float32 vector", zFunc, zWhat, pzErr);
+  if( rc ) return rc;
   if( vecReserve(pBuf, nDim) ) return SQLITE_NOMEM;
   pBuf->eType = VEC_BLOB;
   pBuf->n = nDim;

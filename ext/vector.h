@@ -56,6 +56,19 @@ int vecReadSpectrum(sqlite3_value *pVal, const char *zFunc, VecBuf *pBuf,
 void vecBufFree(VecBuf *pBuf);
 
 /*
+** Check that a BLOB of nByte bytes holds 1 to VEC_MAX_DIMS elements of
+** nSize bytes each; zVector names such a vector in messages ("a float32
+** vector"). SQLITE_OK, or as for vecRead. Needs only the size, so a
+** zeroblob is checked without being materialized.
+*/
+int vecCheckBlobSize(sqlite3_int64 nByte, int nSize, const char *zVector,
+                     const char *zFunc, const char *zWhat, char **pzErr);
+
+/* "an INTEGER", "a REAL", "NULL", "a BLOB" or "TEXT": a value's type for
+** messages. eType is a SQLITE_ fundamental type. */
+const char *vecTypeName(int eType);
+
+/*
 ** Shortest text that reads back to the same double (or, for vecFmtFloat, to
 ** the same float32). Integral values carry ".0" so the text stays a float
 ** to a JSON or Python reader. z must hold VEC_FMT_MAX bytes; returns length.

@@ -3,7 +3,8 @@
 ** extension, driven through SQL as a user would reach them. One source,
 ** four targets, chosen with -DFUZZ_TARGET:
 **
-**   1 vector   the input as a BLOB and as TEXT: float32 BLOBs, JSON vectors
+**   1 vector   the input as a BLOB and as TEXT: float32 BLOBs (and the other
+**              element types of emb_f32(X, TYPE), and TYPE), JSON vectors
 **              and JSON spectra (emb_*, svd_spectrum, svd_spectrum_each,
 **              the measures, svd_scree_svg)
 **   2 options  the input as OPTIONS text of each function that takes one
@@ -53,6 +54,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *a, size_t n){
   {
     static const char *azSql[] = {
       "SELECT emb_json(?1), emb_dims(?1), hex(emb_f32(?1))",
+      /* each element type of emb_f32(X, TYPE), and ?1 as TYPE */
+      "SELECT hex(emb_f32(?1, 'f64'))",
+      "SELECT hex(emb_f32(?1, 'f16'))",
+      "SELECT hex(emb_f32(?1, 'bf16'))",
+      "SELECT hex(emb_f32(?1, 'i8'))",
+      "SELECT hex(emb_f32(x'0000803f', ?1))",
       ("SELECT svd_spectrum(v), svd_spectrum(v, 'center=false'),"
        " svd_spectrum(v, 'method=gram') FROM (SELECT ?1 AS v UNION ALL"
        " SELECT ?1 UNION ALL SELECT NULL)"),
