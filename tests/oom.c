@@ -66,6 +66,11 @@ static const char *azQuery[] = {
   " hex(svd_basis(v, 2)), hex(svd_basis(v, 2, 'method=gram'))"
   " FROM t WHERE rowid<=12 GROUP BY grp",
   "SELECT svd_basis_json(svd_basis(v, 2)) FROM t",
+  /* states: built per group (exact and gram), merged, read */
+  "SELECT svd_state_spectrum(svd_merge(s)), svd_state_json(svd_merge(s)),"
+  " hex(svd_state_basis(svd_merge(s), 2)) FROM (SELECT svd_state(v) AS s"
+  " FROM t GROUP BY grp UNION ALL SELECT svd_state(v, 'method=gram') FROM t"
+  " WHERE rowid<=12 GROUP BY grp)",
   "SELECT hex(svd_basis(v, 2, 'method=gram')) FROM t",
   "SELECT svd_coord(b, '[1,2,3,4,5]', 2), hex(svd_project(b, v)),"
   " hex(svd_direction(b, 1)) FROM b, t LIMIT 3",
