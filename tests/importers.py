@@ -9,6 +9,7 @@ folder.
 import json
 import os
 import resource
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -347,6 +348,87 @@ def test_common(c, db, tmp):
                  "unsafe use of virtual table \"emb_read_npy\"")
 
 
+def read_while_shrinking(db, sql, args, path, keep, before=3):
+    """Steps sql; after Python has `before` rows the file is cut to `keep`
+    bytes. Returns the i of every row SQLite yielded (sql calls seen(i),
+    since Python's cursor steps a row ahead and drops the row it holds
+    when the next step fails), how many of them came before the cut, the
+    rows Python got and the error text (or None)."""
+    seen = []
+    db.create_function("seen", 1, lambda i: seen.append(i) or 1)
+    cur = db.execute(sql, args)
+    rows = [next(cur) for _ in range(before)]
+    n_before = len(seen)
+    os.truncate(path, keep)
+    try:
+        for r in cur:
+            rows.append(r)
+    except sqlite3.Error as e:
+        return seen, n_before, rows, str(e)
+    return seen, n_before, rows, None
+
+
+def test_shrink(c, db, tmp, rng):
+    """A file cut short while it is read (between sqlite3_step calls): the
+    error names the byte where the file now ends, and no row comes from
+    bytes the file no longer has (the reader's 1 MiB buffer still holds
+    them). Files of 2 MB or more, so the cut lies inside the buffered part."""
+    n, d = 2000, 256
+    x = rng.normal(size=(n, d)).astype("<f4")
+    words = [f"w{i}" for i in range(n)]
+    tail = "; it had {} bytes when opened and got shorter while being read"
+
+    def check(name, fn, path, sql, args, keep, n_rows, where):
+        """n_rows: the rows wholly before byte keep, or None when the cut
+        lies before the rows already read (then none may follow)."""
+        size = os.path.getsize(path)
+        seen, n_before, rows, err = read_while_shrinking(db, sql, args, path, keep)
+        want = n_before if n_rows is None else n_rows
+        ok = seen == list(range(want)) and np.array_equal(matrix(rows), x[:len(rows)])
+        if len(rows[0]) == 3:
+            ok = ok and [r[1] for r in rows] == words[:len(rows)]
+        c.check(ok, f"shrink {name}: only rows still in the file", f"rows {seen[-3:]} yielded")
+        want = f"{fn}(): {path}: byte {keep}: the file ends here, {where}" + tail.format(size)
+        c.check(err == want, f"shrink {name}: error", f"\n  got:  {err}\n  want: {want}")
+
+    path = os.path.join(tmp, "shrink.npy")
+    q = "SELECT i, vec FROM emb_read_npy(?) WHERE seen(i)"
+    np.save(path, x)
+    iData = os.path.getsize(path) - n * d * 4
+    check("npy inside row 10", "emb_read_npy", path, q, (path,), iData + 10 * d * 4 + 500,
+          10, "inside a row")
+    np.save(path, x)
+    check("npy before the rows read", "emb_read_npy", path, q, (path,), iData + d * 4,
+          None, "before a row")
+    np.save(path, np.asfortranarray(x))
+    # row r's last value is the last column's element r
+    check("npy fortran", "emb_read_npy", path, q, (path,), iData + ((d - 1) * n + 10) * 4 + 2,
+          10, "inside a row")
+
+    path = os.path.join(tmp, "shrink.safetensors")
+    write_safetensors(path, [("w", "F32", x.shape, x.tobytes())])
+    iData = os.path.getsize(path) - n * d * 4
+    check("safetensors", "emb_read_safetensors", path, "SELECT i, vec FROM emb_read_safetensors(?, 'w') WHERE seen(i)",
+          (path,), iData + 10 * d * 4 + 7, 10, "inside a row")
+
+    path = os.path.join(tmp, "shrink.txt")
+    lines = [f"{w} " + " ".join(repr(float(v)) for v in r) + "\n" for w, r in zip(words, x)]
+    ends = np.cumsum([len(s) for s in lines])
+    q = "SELECT i, word, vec FROM emb_read_text(?) WHERE seen(i)"
+    for cut, where in ((ends[9] + 20, "inside line 11"), (ends[9], "before line 11")):
+        with open(path, "w") as f:
+            f.writelines(lines)
+        check(f"text {where}", "emb_read_text", path, q, (path,), int(cut), 10, where)
+
+    path = os.path.join(tmp, "shrink.bin")
+    body = [w.encode() + b" " + r.tobytes() for w, r in zip(words, x)]
+    ends = np.cumsum([len(b) for b in body]) + len(f"{n} {d}\n")
+    with open(path, "wb") as f:
+        f.write(f"{n} {d}\n".encode() + b"".join(body))
+    check("word2vec", "emb_read_word2vec", path, "SELECT i, word, vec FROM emb_read_word2vec(?) WHERE seen(i)",
+          (path,), int(ends[9]) + len("w10 ") + 100, 10, "inside a row's vector")
+
+
 STREAM = r"""
 import resource, sqlite3, sys
 db = sqlite3.connect(":memory:")
@@ -414,6 +496,7 @@ def run(ext):
         test_text(c, db, tmp, rng)
         test_vocab(c, db, tmp)
         test_common(c, db, tmp)
+        test_shrink(c, db, tmp, rng)
         test_stream(c, ext, tmp)
         test_examples(c, tmp)
     db.close()
