@@ -348,6 +348,76 @@ def test_common(c, db, tmp):
                  "unsafe use of virtual table \"emb_read_npy\"")
 
 
+def first_step_error(db, sql, args):
+    """The error of the statement's first step (Python's execute runs it),
+    or None when that step gives a row or the end."""
+    try:
+        db.execute(sql, args)
+    except sqlite3.Error as e:
+        return str(e)
+    return None
+
+
+def test_word2vec_text(c, db, tmp, rng):
+    """emb_read_word2vec on a text file fails at its first row, pointing
+    to emb_read_text; binary vectors that merely come close to looking
+    like text are read."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    q = "SELECT i, word, vec FROM emb_read_word2vec(?)"
+    hint = ", not binary float32; the file looks like word2vec text format: use emb_read_text()"
+
+    def text_error(path):
+        data = open(path, "rb").read()
+        first = data.index(b"\n") + 1                  # after "n d\n"
+        at = data.index(b" ", first) + 1              # after row 0's word
+        # quoted up to the line's end; a tab, not printable, as '?'
+        shown = data[at:at + 30].split(b"\n")[0].split(b"\r")[0].replace(b"\t", b"?").decode()
+        return (f"emb_read_word2vec(): {path}: byte {at}: row 0's vector reads as text, "
+                f"'{shown}'" + hint)
+
+    tiny = os.path.join("examples", "tiny")
+    path = os.path.join(root, tiny, "fasttext.vec")
+    want = text_error(path)
+    err = first_step_error(db, q, (path,))
+    c.check(err == want, "word2vec on fasttext.vec: error at row 0", f"\n  got:  {err}\n  want: {want}")
+    path = os.path.join(root, tiny, "glove.txt")
+    err = first_step_error(db, q, (path,))
+    want = f"emb_read_word2vec(): {path}: byte 0: the first line is not a header \"n d\" of two integers (d >= 1)"
+    c.check(err == want, "word2vec on glove.txt: error at once", f"\n  got:  {err}\n  want: {want}")
+    got = rows_of(db, q, (os.path.join(root, tiny, "word2vec.bin"),))
+    ref = rows_of(db, "SELECT i, word, vec FROM emb_read_text(?)", (os.path.join(root, tiny, "glove.txt"),))
+    c.check(got == ref and len(got) == 50, "word2vec.bin still read", f"{len(got)} rows")
+
+    path = os.path.join(tmp, "w2v.txt")
+    m = rng.normal(size=(5, 12)).astype(np.float32)
+    texts = {
+        "generated text": "5 12\n" + "".join(f"w{i} " + " ".join(repr(float(v)) for v in r) + "\n"
+                                            for i, r in enumerate(m)),
+        "short numbers (the line ends inside 4*d bytes)": "3 4\na 1 2 3 4\nb 5 6 7 8\nc -1 1e-3 +2 .5\n",
+        "crlf and tabs": "2 3\nab 1\t2\t3\r\ncd 4\t5\t6\r\n",
+    }
+    for name, text in texts.items():
+        with open(path, "w") as f:
+            f.write(text)
+        want = text_error(path)
+        err = first_step_error(db, q, (path,))
+        c.check(err == want, f"word2vec on {name}: error at row 0", f"\n  got:  {err}\n  want: {want}")
+
+    # binary first vectors close to text: all number characters but one
+    # byte; a newline after fewer than d numbers, or (d = 1) inside the
+    # first value; no digit; real data
+    path = os.path.join(tmp, "w2v.bin")
+    for name, vec in [("one byte not a number character", b"0.25 0.5 -0.7e+x"),
+                      ("a newline after two numbers", b"1 2\n" + bytes(range(200, 212))),
+                      ("d = 1, a newline in the first value", b"7\n\x01\x02"),
+                      ("spaces only", b" " * 16),
+                      ("random normal", rng.normal(size=4).astype("<f4").tobytes())]:
+        with open(path, "wb") as f:
+            f.write(f"1 {len(vec) // 4}\nw ".encode() + vec + b"\n")
+        got = rows_of(db, "SELECT word, vec FROM emb_read_word2vec(?)", (path,))
+        c.check(got == [("w", vec)], f"word2vec binary, {name}", str(got))
+
+
 def read_while_shrinking(db, sql, args, path, keep, before=3):
     """Steps sql; after Python has `before` rows the file is cut to `keep`
     bytes. Returns the i of every row SQLite yielded (sql calls seen(i),
@@ -497,6 +567,7 @@ def run(ext):
         test_vocab(c, db, tmp)
         test_common(c, db, tmp)
         test_shrink(c, db, tmp, rng)
+        test_word2vec_text(c, db, tmp, rng)
         test_stream(c, ext, tmp)
         test_examples(c, tmp)
     db.close()
