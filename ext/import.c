@@ -161,8 +161,10 @@ static int impFill(ImpFile *p){
 ** them is handed out, the file must still reach its end, iEnd: else the
 ** error names the byte where the file ends now. iStart, where the bytes
 ** began, says whether that is inside or before them. zWhat may be 0.
-** (lseek to the end learns the size at about half an fstat's cost here;
-** the position it sets is unused, since every read is a pread.)
+** (lseek to the end learns the size at about half an fstat's cost here.
+** The position it sets is unused: every read here is a pread, and
+** vocab.c's json_loadfd, which reads from the position, never meets a
+** check.)
 */
 int impCheck(ImpFile *p, sqlite3_int64 iStart, sqlite3_int64 iEnd,
              const char *zWhat, char **pzErr){
