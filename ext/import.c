@@ -5,6 +5,8 @@
 **      given offsets), so memory stays flat whatever the file's size, and
 **      the byte offset or line of every read is known for error messages:
 **      "emb_read_npy(): x.npy: byte 128: the file ends inside row 7 ...".
+**      Bytes handed out from the buffer are checked to be still in the
+**      file, which another process may cut short meanwhile (impCheck).
 **   2. Exact conversions to float32: float16 and bfloat16 widen exactly,
 **      float64 rounds to nearest; NaN, ±Inf and float64 values beyond
 **      float32's range are refused, since every function downstream would
@@ -153,6 +155,34 @@ static int impFill(ImpFile *p){
   return k>0;
 }
 
+/*
+** Another process may cut the file short while it is read. The buffer
+** then still holds bytes the file no longer has, so before a row made of
+** them is handed out, the file must still reach its end, iEnd: else the
+** error names the byte where the file ends now. iStart, where the bytes
+** began, says whether that is inside or before them. zWhat may be 0.
+** (lseek to the end learns the size at about half an fstat's cost here.
+** The position it sets is unused: every read here is a pread, and
+** vocab.c's json_loadfd, which reads from the position, never meets a
+** check.)
+*/
+int impCheck(ImpFile *p, sqlite3_int64 iStart, sqlite3_int64 iEnd,
+             const char *zWhat, char **pzErr){
+  off_t nNow = lseek(p->fd, 0, SEEK_END);
+  if( nNow<0 ){
+    *pzErr = impErrAt(p, iStart, "read error: %s", strerror(errno));
+  }else if( nNow<iEnd ){
+    const char *zWhere = zWhat==0 ? "" : nNow>iStart ? ", inside " :
+                         ", before ";
+    *pzErr = impErrAt(p, nNow, "the file ends here%s%s; it had %lld bytes "
+                      "when opened and got shorter while being read", zWhere,
+                      zWhat ? zWhat : "", p->nSize);
+  }else{
+    return SQLITE_OK;
+  }
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
 int impRead(ImpFile *p, void *pOut, sqlite3_int64 n, const char *zWhat,
             char **pzErr){
   sqlite3_int64 nDone = 0, iStart = p->iOff;
@@ -161,6 +191,10 @@ int impRead(ImpFile *p, void *pOut, sqlite3_int64 n, const char *zWhat,
     int rc = impFill(p);
     if( rc<=0 ){
       p->iOff = iStart;
+      if( rc==0 ){
+        rc = impCheck(p, iStart, p->nSize, zWhat, pzErr);
+        if( rc ) return rc;
+      }
       return impShort(p, iStart, rc<0 ? -1 : nDone, n, zWhat, pzErr);
     }
     nAvail = p->iBufOff + p->nBuf - p->iOff;
@@ -170,12 +204,16 @@ int impRead(ImpFile *p, void *pOut, sqlite3_int64 n, const char *zWhat,
     nDone += nTake;
     p->iOff += nTake;
   }
-  return SQLITE_OK;
+  return impCheck(p, iStart, p->iOff, zWhat, pzErr);
 }
 
 int impReadAt(ImpFile *p, sqlite3_int64 iOff, void *pOut, sqlite3_int64 n,
               const char *zWhat, char **pzErr){
   sqlite3_int64 k = impPread(p, iOff, pOut, n);
+  if( k>=0 && k<n ){
+    int rc = impCheck(p, iOff, p->nSize, zWhat, pzErr);
+    if( rc ) return rc;
+  }
   if( k!=n ) return impShort(p, iOff, k, n, zWhat, pzErr);
   return SQLITE_OK;
 }
@@ -186,23 +224,30 @@ int impByte(ImpFile *p, char **pzErr){
     *pzErr = impErrAt(p, p->iOff, "read error: %s", strerror(errno));
     return -2;
   }
-  if( rc==0 ) return -1;
+  if( rc==0 ){
+    return impCheck(p, p->iOff, p->nSize, 0, pzErr) ? -2 : -1;
+  }
   return p->aBuf[p->iOff++ - p->iBufOff];
 }
 
 int impLine(ImpFile *p, char **pz, int *pn, char **pzErr){
-  int n = 0;
+  sqlite3_int64 iStart = p->iOff;
+  char zWhat[32];
+  int n = 0, rc;
   *pz = 0;
   *pn = 0;
+  sqlite3_snprintf(sizeof(zWhat), zWhat, "line %lld", p->iLine+1);
   for(;;){
     const unsigned char *a, *pEol;
     sqlite3_int64 nAvail, nTake;
-    int rc = impFill(p);
+    rc = impFill(p);
     if( rc<0 ){
       *pzErr = impErrAt(p, p->iOff, "read error: %s", strerror(errno));
       return SQLITE_ERROR;
     }
     if( rc==0 ){
+      rc = impCheck(p, iStart, p->nSize, zWhat, pzErr);
+      if( rc ) return rc;
       if( n==0 ) return SQLITE_OK;      /* end of file, no partial line */
       break;
     }
@@ -232,6 +277,8 @@ int impLine(ImpFile *p, char **pz, int *pn, char **pzErr){
       break;
     }
   }
+  rc = impCheck(p, iStart, p->iOff, zWhat, pzErr);
+  if( rc ) return rc;
   if( n>0 && p->zLine[n-1]=='\r' ) n--;
   p->zLine[n] = 0;
   p->iLine++;

@@ -43,7 +43,17 @@ int impRead(ImpFile *p, void *pOut, sqlite3_int64 n, const char *zWhat,
 int impReadAt(ImpFile *p, sqlite3_int64 iOff, void *pOut, sqlite3_int64 n,
               const char *zWhat, char **pzErr);
 
-/* The next byte, or -1 at the end of the file (-2 after an I/O error). */
+/*
+** SQLITE_OK while the file still reaches iEnd; else (another process cut
+** it short) an error at the byte where it ends now, "inside" or "before"
+** zWhat (which began at iStart; zWhat may be 0). impRead and impLine
+** check their bytes this way; a format that keeps rows of its own does it
+** before handing one out.
+*/
+int impCheck(ImpFile *p, sqlite3_int64 iStart, sqlite3_int64 iEnd,
+             const char *zWhat, char **pzErr);
+
+/* The next byte, or -1 at the end of the file (-2 after an error). */
 int impByte(ImpFile *p, char **pzErr);
 
 /*

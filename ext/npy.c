@@ -362,6 +362,12 @@ static int npyNext(ImpCursor *pCur, char **pzErr){
              pS->aRaw + (j*pS->nChunk + (r - pS->iChunk))*nSize, nSize);
     }
     pRow = pS->aGather;
+    /* the chunk may outlive the file: the row's last value, the last
+    ** column's, must still be there */
+    rc = impCheck(pF, pS->iData + r*nSize,
+                  pS->iData + ((pS->nDim-1)*pS->nRow + r + 1)*nSize, "a row",
+                  pzErr);
+    if( rc ) return rc;
   }
   iBad = impToF32(pRow, pS->eType, pS->bBig, pS->nDim, pS->aRow);
   if( iBad>=0 ){

@@ -23,7 +23,9 @@
 **      more an error.
 ** Rules for binary: the header line "n d", then n rows, each optional
 ** whitespace, the word up to a space (at most 1 MiB), and d little-endian
-** float32; only whitespace may follow the last row.
+** float32; only whitespace may follow the last row. A text file handed to
+** it fails at row 0, whose vector then reads as text (tvLooksText), with
+** an error pointing to emb_read_text.
 */
 #include "import.h"
 #include "vector.h"
@@ -260,6 +262,36 @@ static int tvBinStart(ImpCursor *pCur, sqlite3_value **apArg, char **pzErr){
   return tvAllocRow(pS, 1);
 }
 
+/*
+** Does row 0's "vector" read as text, a line of word2vec's text format
+** handed to the binary reader? All its 4*d bytes are number characters
+** (the line goes on), or those up to the line's end, at least the first
+** value's 4 bytes, hold d numbers. Real float32 data essentially never
+** look so: the first value's four bytes at least would all have to be
+** such characters, and a high byte is one only for positive magnitudes
+** below 2^-11 or in [2^75, 2^77).
+*/
+static int tvLooksText(const unsigned char *a, sqlite3_int64 n,
+                       sqlite3_int64 nDim){
+  sqlite3_int64 i, nField = 0;
+  int bDigit = 0, bSpace = 1;
+  for(i=0; i<n && a[i]!='\n'; i++){
+    unsigned char c = a[i];
+    if( c==' ' || c=='\t' || c=='\r' ){
+      bSpace = 1;
+      continue;
+    }
+    if( c>='0' && c<='9' ){
+      bDigit = 1;
+    }else if( c!='.' && c!='-' && c!='+' && c!='e' ){
+      return 0;
+    }
+    if( bSpace ) nField++;
+    bSpace = 0;
+  }
+  return bDigit && (i==n || (i>=3 && nField==nDim));
+}
+
 static int tvBinNext(ImpCursor *pCur, char **pzErr){
   ImpFile *pF = &pCur->file;
   TvState *pS = pCur->pState;
@@ -307,6 +339,15 @@ static int tvBinNext(ImpCursor *pCur, char **pzErr){
   iStart = pF->iOff;
   rc = impRead(pF, pS->aRaw, 4*pS->nDim, "a row's vector", pzErr);
   if( rc ) return rc;
+  if( pCur->iRow==0 && tvLooksText(pS->aRaw, 4*pS->nDim, pS->nDim) ){
+    int nShow = 0;
+    while( nShow<30 && nShow<4*pS->nDim && pS->aRaw[nShow]!='\n'
+        && pS->aRaw[nShow]!='\r' ) nShow++;
+    *pzErr = impErrAt(pF, iStart, "row 0's vector reads as text, '%.*s', not "
+                      "binary float32; the file looks like word2vec text "
+                      "format: use emb_read_text()", nShow, pS->aRaw);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
   iBad = impToF32(pS->aRaw, IMP_F32, 0, pS->nDim, pS->aRow);
   if( iBad>=0 ){
     *pzErr = impErrAt(pF, iStart + 4*iBad, "row %lld, column %lld is NaN or "

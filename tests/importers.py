@@ -9,6 +9,7 @@ folder.
 import json
 import os
 import resource
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -347,6 +348,157 @@ def test_common(c, db, tmp):
                  "unsafe use of virtual table \"emb_read_npy\"")
 
 
+def first_step_error(db, sql, args):
+    """The error of the statement's first step (Python's execute runs it),
+    or None when that step gives a row or the end."""
+    try:
+        db.execute(sql, args)
+    except sqlite3.Error as e:
+        return str(e)
+    return None
+
+
+def test_word2vec_text(c, db, tmp, rng):
+    """emb_read_word2vec on a text file fails at its first row, pointing
+    to emb_read_text; binary vectors that merely come close to looking
+    like text are read."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    q = "SELECT i, word, vec FROM emb_read_word2vec(?)"
+    hint = ", not binary float32; the file looks like word2vec text format: use emb_read_text()"
+
+    def text_error(path):
+        data = open(path, "rb").read()
+        first = data.index(b"\n") + 1                  # after "n d\n"
+        at = data.index(b" ", first) + 1              # after row 0's word
+        # quoted up to the line's end; a tab, not printable, as '?'
+        shown = data[at:at + 30].split(b"\n")[0].split(b"\r")[0].replace(b"\t", b"?").decode()
+        return (f"emb_read_word2vec(): {path}: byte {at}: row 0's vector reads as text, "
+                f"'{shown}'" + hint)
+
+    tiny = os.path.join("examples", "tiny")
+    path = os.path.join(root, tiny, "fasttext.vec")
+    want = text_error(path)
+    err = first_step_error(db, q, (path,))
+    c.check(err == want, "word2vec on fasttext.vec: error at row 0", f"\n  got:  {err}\n  want: {want}")
+    path = os.path.join(root, tiny, "glove.txt")
+    err = first_step_error(db, q, (path,))
+    want = f"emb_read_word2vec(): {path}: byte 0: the first line is not a header \"n d\" of two integers (d >= 1)"
+    c.check(err == want, "word2vec on glove.txt: error at once", f"\n  got:  {err}\n  want: {want}")
+    got = rows_of(db, q, (os.path.join(root, tiny, "word2vec.bin"),))
+    ref = rows_of(db, "SELECT i, word, vec FROM emb_read_text(?)", (os.path.join(root, tiny, "glove.txt"),))
+    c.check(got == ref and len(got) == 50, "word2vec.bin still read", f"{len(got)} rows")
+
+    path = os.path.join(tmp, "w2v.txt")
+    m = rng.normal(size=(5, 12)).astype(np.float32)
+    texts = {
+        "generated text": "5 12\n" + "".join(f"w{i} " + " ".join(repr(float(v)) for v in r) + "\n"
+                                            for i, r in enumerate(m)),
+        "short numbers (the line ends inside 4*d bytes)": "3 4\na 1 2 3 4\nb 5 6 7 8\nc -1 1e-3 +2 .5\n",
+        "crlf and tabs": "2 3\nab 1\t2\t3\r\ncd 4\t5\t6\r\n",
+    }
+    for name, text in texts.items():
+        with open(path, "w") as f:
+            f.write(text)
+        want = text_error(path)
+        err = first_step_error(db, q, (path,))
+        c.check(err == want, f"word2vec on {name}: error at row 0", f"\n  got:  {err}\n  want: {want}")
+
+    # binary first vectors close to text: all number characters but one
+    # byte; a newline after fewer than d numbers, or (d = 1) inside the
+    # first value; no digit; real data
+    path = os.path.join(tmp, "w2v.bin")
+    for name, vec in [("one byte not a number character", b"0.25 0.5 -0.7e+x"),
+                      ("a newline after two numbers", b"1 2\n" + bytes(range(200, 212))),
+                      ("d = 1, a newline in the first value", b"7\n\x01\x02"),
+                      ("spaces only", b" " * 16),
+                      ("random normal", rng.normal(size=4).astype("<f4").tobytes())]:
+        with open(path, "wb") as f:
+            f.write(f"1 {len(vec) // 4}\nw ".encode() + vec + b"\n")
+        got = rows_of(db, "SELECT word, vec FROM emb_read_word2vec(?)", (path,))
+        c.check(got == [("w", vec)], f"word2vec binary, {name}", str(got))
+
+
+def read_while_shrinking(db, sql, args, path, keep, before=3):
+    """Steps sql; after Python has `before` rows the file is cut to `keep`
+    bytes. Returns the i of every row SQLite yielded (sql calls seen(i),
+    since Python's cursor steps a row ahead and drops the row it holds
+    when the next step fails), how many of them came before the cut, the
+    rows Python got and the error text (or None)."""
+    seen = []
+    db.create_function("seen", 1, lambda i: seen.append(i) or 1)
+    cur = db.execute(sql, args)
+    rows = [next(cur) for _ in range(before)]
+    n_before = len(seen)
+    os.truncate(path, keep)
+    try:
+        for r in cur:
+            rows.append(r)
+    except sqlite3.Error as e:
+        return seen, n_before, rows, str(e)
+    return seen, n_before, rows, None
+
+
+def test_shrink(c, db, tmp, rng):
+    """A file cut short while it is read (between sqlite3_step calls): the
+    error names the byte where the file now ends, and no row comes from
+    bytes the file no longer has (the reader's 1 MiB buffer still holds
+    them). Files of 2 MB or more, so the cut lies inside the buffered part."""
+    n, d = 2000, 256
+    x = rng.normal(size=(n, d)).astype("<f4")
+    words = [f"w{i}" for i in range(n)]
+    tail = "; it had {} bytes when opened and got shorter while being read"
+
+    def check(name, fn, path, sql, args, keep, n_rows, where):
+        """n_rows: the rows wholly before byte keep, or None when the cut
+        lies before the rows already read (then none may follow)."""
+        size = os.path.getsize(path)
+        seen, n_before, rows, err = read_while_shrinking(db, sql, args, path, keep)
+        want = n_before if n_rows is None else n_rows
+        ok = seen == list(range(want)) and np.array_equal(matrix(rows), x[:len(rows)])
+        if len(rows[0]) == 3:
+            ok = ok and [r[1] for r in rows] == words[:len(rows)]
+        c.check(ok, f"shrink {name}: only rows still in the file", f"rows {seen[-3:]} yielded")
+        want = f"{fn}(): {path}: byte {keep}: the file ends here, {where}" + tail.format(size)
+        c.check(err == want, f"shrink {name}: error", f"\n  got:  {err}\n  want: {want}")
+
+    path = os.path.join(tmp, "shrink.npy")
+    q = "SELECT i, vec FROM emb_read_npy(?) WHERE seen(i)"
+    np.save(path, x)
+    iData = os.path.getsize(path) - n * d * 4
+    check("npy inside row 10", "emb_read_npy", path, q, (path,), iData + 10 * d * 4 + 500,
+          10, "inside a row")
+    np.save(path, x)
+    check("npy before the rows read", "emb_read_npy", path, q, (path,), iData + d * 4,
+          None, "before a row")
+    np.save(path, np.asfortranarray(x))
+    # row r's last value is the last column's element r
+    check("npy fortran", "emb_read_npy", path, q, (path,), iData + ((d - 1) * n + 10) * 4 + 2,
+          10, "inside a row")
+
+    path = os.path.join(tmp, "shrink.safetensors")
+    write_safetensors(path, [("w", "F32", x.shape, x.tobytes())])
+    iData = os.path.getsize(path) - n * d * 4
+    check("safetensors", "emb_read_safetensors", path, "SELECT i, vec FROM emb_read_safetensors(?, 'w') WHERE seen(i)",
+          (path,), iData + 10 * d * 4 + 7, 10, "inside a row")
+
+    path = os.path.join(tmp, "shrink.txt")
+    lines = [f"{w} " + " ".join(repr(float(v)) for v in r) + "\n" for w, r in zip(words, x)]
+    ends = np.cumsum([len(s) for s in lines])
+    q = "SELECT i, word, vec FROM emb_read_text(?) WHERE seen(i)"
+    for cut, where in ((ends[9] + 20, "inside line 11"), (ends[9], "before line 11")):
+        with open(path, "w") as f:
+            f.writelines(lines)
+        check(f"text {where}", "emb_read_text", path, q, (path,), int(cut), 10, where)
+
+    path = os.path.join(tmp, "shrink.bin")
+    body = [w.encode() + b" " + r.tobytes() for w, r in zip(words, x)]
+    ends = np.cumsum([len(b) for b in body]) + len(f"{n} {d}\n")
+    with open(path, "wb") as f:
+        f.write(f"{n} {d}\n".encode() + b"".join(body))
+    check("word2vec", "emb_read_word2vec", path, "SELECT i, word, vec FROM emb_read_word2vec(?) WHERE seen(i)",
+          (path,), int(ends[9]) + len("w10 ") + 100, 10, "inside a row's vector")
+
+
 STREAM = r"""
 import resource, sqlite3, sys
 db = sqlite3.connect(":memory:")
@@ -414,6 +566,8 @@ def run(ext):
         test_text(c, db, tmp, rng)
         test_vocab(c, db, tmp)
         test_common(c, db, tmp)
+        test_shrink(c, db, tmp, rng)
+        test_word2vec_text(c, db, tmp, rng)
         test_stream(c, ext, tmp)
         test_examples(c, tmp)
     db.close()
