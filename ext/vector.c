@@ -118,11 +118,16 @@ static int vecJsonError(char **pzErr, const char *zFunc, const char *zWhat,
                         const char *zExpected, const char *z, sqlite3_int64 i,
                         sqlite3_int64 n){
   char *zFound = vecDescribe(z, i, n);
+  /* bare numbers where the array should open: numbers separated by spaces
+  ** or commas, as a text file or a Python list printed without brackets */
+  int bBare = i<n && strcmp(zExpected, "'['")==0
+           && strchr("0123456789-+.", z[i])!=0 && z[i]!=0;
   if( zFound==0 ) return SQLITE_NOMEM;
   *pzErr = sqlite3_mprintf(
       "%s(): %s is not a JSON array of numbers: at character %lld expected "
-      "%s, found %s",
-      zFunc, zWhat, i+1, zExpected, zFound);
+      "%s, found %s%s",
+      zFunc, zWhat, i+1, zExpected, zFound,
+      bBare ? "; write the numbers as a JSON array, such as '[0.1, 0.2]'" : "");
   sqlite3_free(zFound);
   return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
 }

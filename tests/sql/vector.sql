@@ -42,8 +42,12 @@ SELECT emb_dims('[ ]');
 SELECT emb_dims('[1,2');
 -- error: emb_dims(): argument 1 is not a JSON array of numbers: at character 4 expected a number, found ']'
 SELECT emb_dims('[1,]');
--- error: emb_dims(): argument 1 is not a JSON array of numbers: at character 1 expected '[', found '1'
+-- error: emb_dims(): argument 1 is not a JSON array of numbers: at character 1 expected '[', found '1'; write the numbers as a JSON array, such as '[0.1, 0.2]'
 SELECT emb_dims('1,2');
+-- error: svd_spectrum(): row 1 is not a JSON array of numbers: at character 1 expected '[', found '0'; write the numbers as a JSON array, such as '[0.1, 0.2]'
+SELECT svd_spectrum('0.1 0.2');
+-- error: emb_dims(): argument 1 is not a JSON array of numbers: at character 1 expected '[', found 'x'
+SELECT emb_dims('x');
 -- error: emb_dims(): argument 1 is not a JSON array of numbers: at character 1 expected '[', found the end of the text
 SELECT emb_dims('');
 -- error: emb_dims(): argument 1 is not a JSON array of numbers: at character 2 expected a number, found 'N'
