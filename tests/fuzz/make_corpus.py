@@ -36,6 +36,8 @@ def main(ext):
     rows = "SELECT '[1, 2, 3]' AS v UNION ALL SELECT '[3, 1, 2]' UNION ALL SELECT '[0, 5, 1]'"
     put("basis", "k2", db.execute(f"SELECT svd_basis(v, 2) FROM ({rows})").fetchone()[0])
     put("basis", "raw", db.execute(f"SELECT svd_basis(v, 3, 'center=false') FROM ({rows})").fetchone()[0])
+    put("basis", "state", db.execute(f"SELECT svd_state(v) FROM ({rows})").fetchone()[0])
+    put("basis", "state-gram", db.execute(f"SELECT svd_state(v, 'method=gram') FROM ({rows})").fetchone()[0])
     npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", 54) + \
         b"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }".ljust(53) + b"\n" + \
         struct.pack("<4f", 1, 2, 3, 4)
