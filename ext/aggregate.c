@@ -467,6 +467,22 @@ void aggBasisStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   aggAddRow(ctx, p, argv[0], argc>2 ? argv[2] : 0);
 }
 
+/*
+** A method=gram group of n <= d rows is still kept as rows; a final step
+** that needs the d x d matrix (svd_basis, svd_state) moves them into it.
+** Returns 1, or 0 after reporting an error (and freeing the group).
+*/
+static int aggGramAtLast(sqlite3_context *ctx, AggSpectrum *p){
+  char *zErr = 0;
+  int rc;
+  if( p->opt.eMethod!=OPT_METHOD_GRAM || p->bGram ) return 1;
+  rc = aggMoveToGram(p, &zErr);
+  if( rc==SQLITE_OK ) return 1;
+  aggFree(p);
+  svdResultError(ctx, rc, zErr);
+  return 0;
+}
+
 /* svd_basis(X, K [, OPTIONS]): final */
 void aggBasisFinal(sqlite3_context *ctx){
   AggSpectrum *p = aggFinalGroup(ctx);
@@ -485,16 +501,8 @@ void aggBasisFinal(sqlite3_context *ctx){
     aggFree(p);
     return;
   }
-  if( p->opt.eMethod==OPT_METHOD_GRAM && !p->bGram ){
-    /* n <= d rows, kept: directions come from the d x d matrix all the same */
-    char *zErr = 0;
-    rc = aggMoveToGram(p, &zErr);
-    if( rc ){
-      aggFree(p);
-      svdResultError(ctx, rc, zErr);
-      return;
-    }
-  }
+  /* n <= d rows, kept: directions come from the d x d matrix all the same */
+  if( !aggGramAtLast(ctx, p) ) return;
   if( nMax>SPEC_MAX_K && !p->bGram ){
     aggSpecError(ctx, SPEC_TOOBIG, &st, p);
     aggFree(p);
@@ -548,16 +556,7 @@ void aggStateFinal(sqlite3_context *ctx){
   SpecStatus st;
   int rc;
 
-  if( p==0 ) return;
-  if( p->opt.eMethod==OPT_METHOD_GRAM && !p->bGram ){
-    char *zErr = 0;
-    rc = aggMoveToGram(p, &zErr);
-    if( rc ){
-      aggFree(p);
-      svdResultError(ctx, rc, zErr);
-      return;
-    }
-  }
+  if( p==0 || !aggGramAtLast(ctx, p) ) return;
   if( p->bGram ){
     rc = mergeFromGram(&p->gram, p->nRow, &s);
   }else{
