@@ -35,6 +35,7 @@
 #include "basis.h"
 #include "glue.h"
 #include "gram.h"
+#include "merge.h"
 #include "options.h"
 #include "spectrum.h"
 #include "vector.h"
@@ -83,15 +84,14 @@ static void aggFree(AggSpectrum *p){
   p->zFunc = zFunc;
 }
 
-/* First row: parse OPTIONS and keep its text; later rows: the same text. */
+/* First row: parse OPTIONS and keep its text; later rows: the same text
+** (checked for its type on every row, so that the row order cannot matter). */
 static int aggOptions(AggSpectrum *p, sqlite3_value *pOpt, char **pzErr){
-  const char *z = "";
-  if( pOpt && sqlite3_value_type(pOpt)==SQLITE_TEXT ){
-    z = (const char*)sqlite3_value_text(pOpt);
-    if( z==0 ) return SQLITE_NOMEM;
-  }
+  const char *z;
+  int rc = optText(pOpt, p->zFunc, OPT_CENTER|OPT_METHOD, &z, pzErr);
+  if( rc ) return rc;
   if( p->zOpt==0 ){
-    int rc = optParse(pOpt, p->zFunc, OPT_CENTER|OPT_METHOD, &p->opt, pzErr);
+    rc = optParse(pOpt, p->zFunc, OPT_CENTER|OPT_METHOD, &p->opt, pzErr);
     if( rc ) return rc;
     p->zOpt = sqlite3_mprintf("%s", z);
     return p->zOpt ? SQLITE_OK : SQLITE_NOMEM;
@@ -428,12 +428,27 @@ void aggSpectrumFinal(sqlite3_context *ctx){
 void aggBasisStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   AggSpectrum *p = aggContext(ctx, "svd_basis");
   sqlite3_int64 nK;
+  int eType = sqlite3_value_type(argv[1]);
   if( p==0 ) return;
-  if( sqlite3_value_type(argv[1])!=SQLITE_INTEGER
-   || (nK = sqlite3_value_int64(argv[1]))<1 ){
-    char z[VEC_FMT_MAX+8];
-    const unsigned char *zK = sqlite3_value_text(argv[1]);
-    snprintf(z, sizeof(z), "%.*s", VEC_FMT_MAX, zK ? (const char*)zK : "NULL");
+  if( eType!=SQLITE_INTEGER || (nK = sqlite3_value_int64(argv[1]))<1 ){
+    /* K as the message names it: the number, "a REAL, 2.5", "TEXT '2'"
+    ** when the text reads as a number (a bare "K is 2" would contradict
+    ** "expected an INTEGER"), else the type */
+    char z[VEC_FMT_MAX+16];
+    const char *zK = eType==SQLITE_TEXT
+                   ? (const char*)sqlite3_value_text(argv[1]) : 0;
+    if( eType==SQLITE_INTEGER ){
+      snprintf(z, sizeof(z), "%lld", sqlite3_value_int64(argv[1]));
+    }else if( eType==SQLITE_FLOAT ){
+      memcpy(z, "a REAL, ", 8);
+      vecFmtDouble(sqlite3_value_double(argv[1]), z+8);
+    }else if( zK && strlen(zK)<=24
+           && strspn(zK, "0123456789+-.eE ")==strlen(zK) ){
+      snprintf(z, sizeof(z), "TEXT '%s'", zK);
+    }else{
+      snprintf(z, sizeof(z), "%s", eType==SQLITE_TEXT ? "TEXT" :
+               eType==SQLITE_BLOB ? "a BLOB" : "NULL");
+    }
     aggFree(p);
     svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
         "svd_basis(): K is %s; expected an INTEGER from 1 to min(n, d), "
@@ -513,5 +528,47 @@ void aggBasisFinal(sqlite3_context *ctx){
     basisResult(ctx, &bd);
   }
   basisFree(&bd);
+  aggFree(p);
+}
+
+/* svd_state(X [, OPTIONS]): step */
+void aggStateStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  AggSpectrum *p = aggContext(ctx, "svd_state");
+  if( p ) aggAddRow(ctx, p, argv[0], argc>1 ? argv[1] : 0);
+}
+
+/*
+** svd_state(X [, OPTIONS]): final. The state of the group's rows (state.c
+** has the BLOB): exact when the rows are kept, gram when they stream
+** (method=gram always, as auto on a large group).
+*/
+void aggStateFinal(sqlite3_context *ctx){
+  AggSpectrum *p = aggFinalGroup(ctx);
+  SpecState s;
+  SpecStatus st;
+  int rc;
+
+  if( p==0 ) return;
+  if( p->opt.eMethod==OPT_METHOD_GRAM && !p->bGram ){
+    char *zErr = 0;
+    rc = aggMoveToGram(p, &zErr);
+    if( rc ){
+      aggFree(p);
+      svdResultError(ctx, rc, zErr);
+      return;
+    }
+  }
+  if( p->bGram ){
+    rc = mergeFromGram(&p->gram, p->nRow, &s);
+  }else{
+    rc = mergeFromRows(p->aRow, p->nRow, (int)p->nDim, p->opt.bCenter, &s,
+                       &st);
+  }
+  if( rc!=SPEC_OK ){
+    aggSpecError(ctx, rc, &st, p);
+  }else{
+    stateResult(ctx, &s);
+    mergeFree(&s);
+  }
   aggFree(p);
 }

@@ -35,7 +35,8 @@
 **      non-finite values) is an error saying which.
 **   3. X must have the basis's d. With center=false the mean is not
 **      subtracted (it is zero).
-**   4. I is an INTEGER from 1 to K.
+**   4. I is an INTEGER from 1 to K; a REAL or TEXT such as '2' is an error
+**      that names its type.
 */
 #include "basis.h"
 #include "glue.h"
@@ -232,15 +233,38 @@ static sqlite3_int64 basisDirIndex(const BasisView *pV, int i){
   return (sqlite3_int64)pV->nDim*2 + pV->nK + (sqlite3_int64)i*pV->nDim;
 }
 
+/*
+** Argument I (not NULL) as its error names it, into z[BASIS_ARG_MAX]: "3",
+** "a REAL, 1.5", "TEXT '2'" (the text when it is short and reads as a
+** number, the case where a bare "I is 2" would contradict itself), "TEXT",
+** "a BLOB".
+*/
+#define BASIS_ARG_MAX (VEC_FMT_MAX+16)
+static void basisArgName(sqlite3_value *pVal, char *z){
+  int eType = sqlite3_value_type(pVal);
+  const char *zText = eType==SQLITE_TEXT
+                    ? (const char*)sqlite3_value_text(pVal) : 0;
+  if( eType==SQLITE_INTEGER ){
+    snprintf(z, BASIS_ARG_MAX, "%lld", sqlite3_value_int64(pVal));
+  }else if( eType==SQLITE_FLOAT ){
+    memcpy(z, "a REAL, ", 8);
+    vecFmtDouble(sqlite3_value_double(pVal), z+8);
+  }else if( zText && strlen(zText)<=24
+         && strspn(zText, "0123456789+-.eE ")==strlen(zText) ){
+    snprintf(z, BASIS_ARG_MAX, "TEXT '%s'", zText);
+  }else{
+    snprintf(z, BASIS_ARG_MAX, "%s", basisTypeName(eType));
+  }
+}
+
 /* Read argument I (1-based direction) of zFunc; 0 after an error. */
 static int basisIndex(sqlite3_context *ctx, sqlite3_value *pVal,
                       const BasisView *pV, const char *zFunc, int *piDir){
   sqlite3_int64 i;
   if( sqlite3_value_type(pVal)!=SQLITE_INTEGER
    || (i = sqlite3_value_int64(pVal))<1 || i>pV->nK ){
-    char z[VEC_FMT_MAX+8];
-    const unsigned char *zI = sqlite3_value_text(pVal);
-    snprintf(z, sizeof(z), "%.*s", VEC_FMT_MAX, zI ? (const char*)zI : "");
+    char z[BASIS_ARG_MAX];
+    basisArgName(pVal, z);
     svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
         "%s(): I is %s; expected an INTEGER from 1 to K = %d",
         zFunc, z, pV->nK));

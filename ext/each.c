@@ -8,13 +8,19 @@
 ** non-negative numbers such as svd_spectrum() returns:
 **   k           1-based position
 **   sigma       the value
-**   energy      sigma^2
+**   energy      sigma^2 as a double: Inf above 1.34e154, 0.0 below 1.57e-162
 **   ratio       sigma^2 / sum of sigma^2 (NULL when every value is 0)
-**   cumulative  running sum of ratio (NULL likewise)
+**   cumulative  sum of sigma_i^2 for i <= k / sum of sigma^2 (NULL likewise)
 **   bar         40*sigma/max(sigma) cells of full blocks, the remainder in
 **               eighth blocks; max(sigma) is sigma_1 for svd_spectrum()'s
 **               descending output
 ** NULL gives no rows; anything else is an error naming the function.
+**
+** ratio and cumulative are computed on the values times a power of two that
+** brings the largest into [0.5, 1): exact scaling, so sigma^2 can neither
+** overflow nor underflow into a wrong ratio at any scale, and ordinary
+** spectra give the same bits as unscaled arithmetic. The last cumulative is
+** 1 exactly (the same sum in the same order).
 */
 #include "glue.h"
 #include "vector.h"
@@ -40,8 +46,9 @@ typedef struct EachCursor EachCursor;
 struct EachCursor {
   sqlite3_vtab_cursor base;   /* base class, first */
   VecBuf buf;                 /* the spectrum's values */
-  double *aCum;               /* running sum of ratio, buf.n entries */
-  double rTotal;              /* sum of sigma^2 */
+  double *aCum;               /* cumulative, buf.n entries */
+  double rTotal;              /* sum of (sigma*2^iScale)^2 */
+  int iScale;                 /* the exponent that scales rMax into [0.5,1) */
   double rMax;                /* largest sigma */
   sqlite3_int64 iRow;         /* 0-based current row */
   sqlite3_value *pSpectrum;   /* the argument, for the hidden column */
@@ -127,15 +134,13 @@ static int eachFilter(sqlite3_vtab_cursor *cur, int idxNum,
   pCur->rTotal = 0.0;
   pCur->rMax = 0.0;
   for(i=0; i<pCur->buf.n; i++){
-    double v = pCur->buf.a[i];
-    pCur->rTotal += v*v;
-    if( v>pCur->rMax ) pCur->rMax = v;
+    if( pCur->buf.a[i]>pCur->rMax ) pCur->rMax = pCur->buf.a[i];
   }
-  if( isinf(pCur->rTotal) ){
-    pCur->buf.n = 0;
-    return eachError(pVtab, SQLITE_ERROR, sqlite3_mprintf(
-        "svd_spectrum_each(): SPECTRUM's sum of squares exceeds the range "
-        "of a double"));
+  frexp(pCur->rMax, &pCur->iScale);
+  pCur->iScale = -pCur->iScale;
+  for(i=0; i<pCur->buf.n; i++){
+    double x = ldexp(pCur->buf.a[i], pCur->iScale);
+    pCur->rTotal += x*x;
   }
   pCur->aCum = sqlite3_malloc64((sqlite3_uint64)pCur->buf.n*sizeof(double));
   if( pCur->aCum==0 ){
@@ -148,8 +153,9 @@ static int eachFilter(sqlite3_vtab_cursor *cur, int idxNum,
     return SQLITE_NOMEM;
   }
   for(i=0; i<pCur->buf.n; i++){
-    if( pCur->rTotal>0.0 ) rCum += pCur->buf.a[i]*pCur->buf.a[i]/pCur->rTotal;
-    pCur->aCum[i] = rCum;
+    double x = ldexp(pCur->buf.a[i], pCur->iScale);
+    rCum += x*x;
+    pCur->aCum[i] = pCur->rTotal>0.0 ? rCum/pCur->rTotal : 0.0;
   }
   return SQLITE_OK;
 }
@@ -192,6 +198,7 @@ static int eachColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
                       int iCol){
   EachCursor *pCur = (EachCursor*)cur;
   double v = pCur->buf.a[pCur->iRow];
+  double x = ldexp(v, pCur->iScale);
   switch( iCol ){
     case EACH_K:
       sqlite3_result_int64(ctx, pCur->iRow+1);
@@ -203,7 +210,7 @@ static int eachColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx,
       sqlite3_result_double(ctx, v*v);
       break;
     case EACH_RATIO:
-      if( pCur->rTotal>0.0 ) sqlite3_result_double(ctx, v*v/pCur->rTotal);
+      if( pCur->rTotal>0.0 ) sqlite3_result_double(ctx, x*x/pCur->rTotal);
       break;
     case EACH_CUMULATIVE:
       if( pCur->rTotal>0.0 ) sqlite3_result_double(ctx, pCur->aCum[pCur->iRow]);

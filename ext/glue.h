@@ -34,6 +34,18 @@ void aggSpectrumFinal(sqlite3_context*);
 void aggBasisStep(sqlite3_context*, int, sqlite3_value**);
 void aggBasisFinal(sqlite3_context*);
 
+void aggStateStep(sqlite3_context*, int, sqlite3_value**);
+void aggStateFinal(sqlite3_context*);
+
+/* state.c */
+struct SpecState;
+void stateResult(sqlite3_context*, const struct SpecState*);
+void stateMergeStep(sqlite3_context*, int, sqlite3_value**);
+void stateMergeFinal(sqlite3_context*);
+void stateSpectrumFunc(sqlite3_context*, int, sqlite3_value**);
+void stateBasisFunc(sqlite3_context*, int, sqlite3_value**);
+void stateJsonFunc(sqlite3_context*, int, sqlite3_value**);
+
 /* basis.c */
 void basisProjectFunc(sqlite3_context*, int, sqlite3_value**);
 void basisCoordFunc(sqlite3_context*, int, sqlite3_value**);

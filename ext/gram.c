@@ -555,16 +555,13 @@ int specGramSmall(double *a, int n, int d, int bCenter, double *sigma,
   return rc;
 }
 
-int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
-                  double *dir, SpecStatus *pStatus){
-  int d = p->nDim, info, i, j, nFound = 0;
+int specGramMatBasis(double *aM2, int d, int nK, int e, double *sigma,
+                     double *dir, SpecStatus *pStatus){
+  int info, i, j, nFound = 0;
   int iw = 0, *aIwork = 0, *aSupp = 0, rc = SPEC_OK;
   double q = 0.0, *aWork = 0, *w = 0, *z = 0;
 
-  rc = gramSettle(p);
-  if( rc ) return rc;
-  if( specCancelled() ) return SPEC_INTERRUPT;
-  if( nK<1 || nK>d || nK>p->acc.nRow ) return SPEC_TOOBIG;
+  if( nK<1 || nK>d ) return SPEC_TOOBIG;
   w = specMalloc(sizeof(double)*(size_t)d*2);  /* eigenvalues, diagonal */
   z = specMalloc(sizeof(double)*(size_t)d*nK);
   aSupp = specMalloc(sizeof(int)*(size_t)2*d);
@@ -574,9 +571,9 @@ int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
   }
   /* dsyevr destroys the upper triangle and the diagonal: keep a copy of
   ** both, in the lower triangle and w + d, for the values below */
-  gramMirror(p->acc.aM2, d);
-  for(j=0; j<d; j++) w[d+j] = p->acc.aM2[j + (size_t)j*d];
-  info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'I', 'U', d, p->acc.aM2, d,
+  gramMirror(aM2, d);
+  for(j=0; j<d; j++) w[d+j] = aM2[j + (size_t)j*d];
+  info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'I', 'U', d, aM2, d,
                              0.0, 0.0, d-nK+1, d, 0.0, &nFound, w, z, d,
                              aSupp, &q, -1, &iw, -1);
   if( info==0 ){
@@ -586,7 +583,7 @@ int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
       rc = SPEC_NOMEM;
       goto basis_out;
     }
-    info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'I', 'U', d, p->acc.aM2, d,
+    info = LAPACKE_dsyevr_work(LAPACK_COL_MAJOR, 'V', 'I', 'U', d, aM2, d,
                                0.0, 0.0, d-nK+1, d, 0.0, &nFound, w, z, d,
                                aSupp, aWork, (int)q, aIwork, iw);
   }
@@ -601,17 +598,8 @@ int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
   specFixSigns(dir, nK, d);
   /* sigma as svd_spectrum computes them (dsyevd on the same matrix), so
   ** that the basis's are the spectrum's to the last digit */
-  for(j=0; j<d; j++) p->acc.aM2[j + (size_t)j*d] = w[d+j];
-  rc = gramEigenSigma(p->acc.aM2, d, nK, p->acc.eScale, sigma, pStatus);
-  if( rc==SPEC_LAPACK ) goto basis_out;
-  /* mean = shift + mean of y, as hi + lo (TwoSum) */
-  for(j=0; j<d; j++){
-    double a = p->bCenter ? p->aShift[j] : 0.0;
-    double b = p->bCenter ? ldexp(p->acc.aMean[j], p->acc.eScale) : 0.0;
-    double s = a + b, bb = s - a;
-    aMean[j] = s;
-    aMean[d+j] = (a - (s - bb)) + (b - bb);
-  }
+  for(j=0; j<d; j++) aM2[j + (size_t)j*d] = w[d+j];
+  rc = gramEigenSigma(aM2, d, nK, e, sigma, pStatus);
 
 basis_out:
   specFree(w);
@@ -620,4 +608,44 @@ basis_out:
   specFree(aWork);
   specFree(aIwork);
   return rc;
+}
+
+int specGramMatValues(double *aM2, int d, int s, int e, double *sigma,
+                      SpecStatus *pStatus){
+  gramMirror(aM2, d);
+  return gramEigenSigma(aM2, d, s, e, sigma, pStatus);
+}
+
+/* The mean of the rows added to p, as hi + lo (TwoSum of shift and mean of
+** y), into aMean[0..2d-1]; zeros when p does not center. */
+static void gramMeanParts(const SpecGram *p, double *aMean){
+  int d = p->nDim, j;
+  for(j=0; j<d; j++){
+    double a = p->bCenter ? p->aShift[j] : 0.0;
+    double b = p->bCenter ? ldexp(p->acc.aMean[j], p->acc.eScale) : 0.0;
+    double s = a + b, bb = s - a;
+    aMean[j] = s;
+    aMean[d+j] = (a - (s - bb)) + (b - bb);
+  }
+}
+
+int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
+                  double *dir, SpecStatus *pStatus){
+  int rc = gramSettle(p);
+  if( rc ) return rc;
+  if( specCancelled() ) return SPEC_INTERRUPT;
+  if( nK<1 || nK>p->nDim || nK>p->acc.nRow ) return SPEC_TOOBIG;
+  rc = specGramMatBasis(p->acc.aM2, p->nDim, nK, p->acc.eScale, sigma, dir,
+                        pStatus);
+  gramMeanParts(p, aMean);
+  return rc;
+}
+
+int specGramExport(SpecGram *p, double *aMean, double *aM2, int *pE){
+  int rc = gramSettle(p);
+  if( rc ) return rc;
+  gramMeanParts(p, aMean);
+  memcpy(aM2, p->acc.aM2, sizeof(double)*(size_t)p->nDim*p->nDim);
+  *pE = p->acc.eScale;
+  return SPEC_OK;
 }

@@ -90,6 +90,24 @@ int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
 int specGramSmall(double *a, int n, int d, int bCenter, double *sigma,
                   SpecStatus *pStatus);
 
+/*
+** For the states (state.c): all rows added to p settled into one
+** accumulator, copied out as the mean (2*d, hi + lo), the d x d co-moment
+** matrix aM2 (upper triangle; the true one is 2^(2e) times it) and *pE = e.
+** SPEC_OK or SPEC_NOMEM.
+*/
+int specGramExport(SpecGram *p, double *aMean, double *aM2, int *pE);
+
+/* The s largest sigma of a co-moment matrix aM2 (d x d, upper triangle,
+** scale 2^(2e); destroyed), as specGramValues gives them. */
+int specGramMatValues(double *aM2, int d, int s, int e, double *sigma,
+                      SpecStatus *pStatus);
+
+/* The nK largest sigma and their directions of the same (destroyed), as
+** specGramBasis gives them. */
+int specGramMatBasis(double *aM2, int d, int nK, int e, double *sigma,
+                     double *dir, SpecStatus *pStatus);
+
 /* Free everything, stopping a helper thread first. */
 void specGramFree(SpecGram *p);
 

@@ -6,14 +6,15 @@
 **   svd_participation_ratio(SPECTRUM)  (sum s^2)^2 / sum s^4
 **   svd_components_for(SPECTRUM, F)    smallest k whose cumulative ratio
 **                                      sum_{i<=k} s_i^2 / sum s^2 >= F,
-**                                      0 < F <= 1
+**                                      0 < F <= 1, in exact arithmetic
 **
 **   SELECT svd_effective_rank('[1,1,1,0]');   -- 3.0
 **
 ** SPECTRUM is a JSON array of non-negative numbers, as svd_spectrum()
 ** returns. NULL gives NULL; so does a spectrum of zeros, for which none of
-** the three is defined. The values are scaled by the largest one first,
-** which changes none of the measures and keeps s^4 from overflowing.
+** the three is defined. The values are first multiplied by the power of two
+** that brings the largest into [0.5, 1): exact, it changes none of the
+** measures and keeps s^4 from overflowing.
 */
 #include "glue.h"
 #include "vector.h"
@@ -22,16 +23,16 @@
 SQLITE_EXTENSION_INIT3
 
 /*
-** Read SPECTRUM into *pBuf, divided by its largest value. Returns 0 after
-** reporting an error, or when the result is NULL (argument NULL or all
-** zeros), else 1.
+** Read SPECTRUM into *pBuf, scaled so that its largest value is in
+** [0.5, 1). Returns 0 after reporting an error, or when the result is NULL
+** (argument NULL or all zeros), else 1.
 */
 static int measRead(sqlite3_context *ctx, sqlite3_value *pVal,
                     const char *zFunc, VecBuf *pBuf){
   char *zErr = 0;
   double rMax = 0.0;
   sqlite3_int64 i;
-  int rc;
+  int rc, iExp;
   if( sqlite3_value_type(pVal)==SQLITE_NULL ) return 0;
   rc = vecReadSpectrum(pVal, zFunc, pBuf, &zErr);
   if( rc ){
@@ -40,7 +41,8 @@ static int measRead(sqlite3_context *ctx, sqlite3_value *pVal,
   }
   for(i=0; i<pBuf->n; i++) if( pBuf->a[i]>rMax ) rMax = pBuf->a[i];
   if( rMax==0.0 ) return 0;
-  for(i=0; i<pBuf->n; i++) pBuf->a[i] /= rMax;
+  frexp(rMax, &iExp);
+  for(i=0; i<pBuf->n; i++) pBuf->a[i] = ldexp(pBuf->a[i], -iExp);
   return 1;
 }
 
@@ -81,17 +83,59 @@ void measParticipationFunc(sqlite3_context *ctx, int argc,
 }
 
 /*
+** A double-double, hi + lo with |lo| <= ulp(hi)/2: about 32 digits, enough
+** to carry a square exactly and to sum squares without losing a small one.
+** Only non-negative values are added, so no cancellation arises.
+*/
+typedef struct MeasDD MeasDD;
+struct MeasDD {
+  double hi, lo;
+};
+
+/* hi + lo, renormalized; |lo| <= |hi| or hi == 0 */
+static MeasDD measQuick(double hi, double lo){
+  MeasDD r;
+  r.hi = hi + lo;
+  r.lo = lo - (r.hi - hi);
+  return r;
+}
+
+static MeasDD measAdd(MeasDD a, MeasDD b){
+  double s = a.hi + b.hi;
+  double v = s - a.hi;
+  double e = (a.hi - (s - v)) + (b.hi - v);   /* a.hi + b.hi - s, exactly */
+  return measQuick(s, e + a.lo + b.lo);
+}
+
+static MeasDD measMul(MeasDD a, MeasDD b){
+  double p = a.hi*b.hi;
+  return measQuick(p, fma(a.hi, b.hi, -p) + (a.hi*b.lo + a.lo*b.hi));
+}
+
+static MeasDD measSquare(double x){
+  MeasDD r;
+  r.hi = x*x;
+  r.lo = fma(x, x, -r.hi);
+  return r;
+}
+
+/*
 ** svd_components_for(SPECTRUM, FRACTION)
 **
-** Compares running sums of s^2 against FRACTION times their total, summed
-** in the same order, so FRACTION = 1 gives the position of the last
-** non-zero value exactly, with no rounding of a quotient in the way.
+** The rule is cumulative ratio >= FRACTION in exact arithmetic; a double
+** running sum breaks it (for '[3,2,1e-9,0]' the cumulative ratio at k=2,
+** 1 - 1e-18/13, rounds to 1, so FRACTION = 1 stopped at 2). Instead the
+** tail sum_{i>k} s_i^2 is compared with (1 - FRACTION) * sum s^2, both in
+** double-double: the tail is summed from the small end and never rounds
+** into the head, and 1 - FRACTION is exact. FRACTION = 1 asks for a tail of
+** zeros: the position of the last non-zero value, decided on the values
+** themselves, since a square below 2^-1074 would underflow to zero.
 */
 void measComponentsForFunc(sqlite3_context *ctx, int argc,
                            sqlite3_value **argv){
   VecBuf buf = {0, 0, 0, 0};
-  double rFrac, rTotal = 0.0, rCum = 0.0;
-  sqlite3_int64 i;
+  double rFrac;
+  sqlite3_int64 i, k;
   int eType = sqlite3_value_type(argv[1]);
   (void)argc;
   if( eType==SQLITE_NULL ) return;
@@ -111,12 +155,21 @@ void measComponentsForFunc(sqlite3_context *ctx, int argc,
     return;
   }
   if( measRead(ctx, argv[0], "svd_components_for", &buf) ){
-    for(i=0; i<buf.n; i++) rTotal += buf.a[i]*buf.a[i];
-    for(i=0; i<buf.n; i++){
-      rCum += buf.a[i]*buf.a[i];
-      if( rCum>=rFrac*rTotal ) break;
+    k = buf.n;
+    if( rFrac==1.0 ){
+      while( buf.a[k-1]==0.0 ) k--;
+    }else{
+      MeasDD total = {0.0, 0.0}, tail = {0.0, 0.0}, rest;
+      for(i=buf.n-1; i>=0; i--) total = measAdd(total, measSquare(buf.a[i]));
+      rest = measMul(measQuick(1.0, -rFrac), total);
+      /* tail grows as k falls; stop before it passes the allowed rest */
+      for(i=buf.n-1; i>0; i--){
+        tail = measAdd(tail, measSquare(buf.a[i]));
+        if( tail.hi>rest.hi || (tail.hi==rest.hi && tail.lo>rest.lo) ) break;
+        k = i;
+      }
     }
-    sqlite3_result_int64(ctx, i<buf.n ? i+1 : buf.n);
+    sqlite3_result_int64(ctx, k);
   }
   vecBufFree(&buf);
 }

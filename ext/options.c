@@ -13,6 +13,9 @@
 **      own keys (aOptKey below, selected by a mask).
 **   3. An unknown key, a bad value, a pair without '=' or a key given twice is
 **      an error naming the function and listing what is accepted.
+**   4. Hints for likely slips: a pair holding ';' or a second '=' (pairs
+**      separated by ';', '&' or spaces) says that commas separate pairs; a
+**      key or value right but for its case says they are lowercase.
 */
 #include "options.h"
 
@@ -75,48 +78,78 @@ static int optErrorAccepted(char **pzErr, const char *zFunc, unsigned mKeys,
   return optError(pzErr, sqlite3_str_finish(pStr));
 }
 
-/* "zFunc(): option k=v; expected k=a or k=b" */
+/* "zFunc(): option k=v; expected k=a or k=b", and "(values are lowercase)"
+** when v is one of them in another case */
 static int optErrorValue(char **pzErr, const char *zFunc,
                          const struct OptKey *pKey, const char *zVal, int nVal){
   sqlite3_str *pStr = sqlite3_str_new(0);
-  int j;
+  int j, bCase = 0;
   sqlite3_str_appendf(pStr, "%s(): option %s=%.*s; expected ", zFunc,
                       pKey->zKey, nVal, zVal);
   for(j=0; pKey->azValue[j]; j++){
     const char *zSep = j==0 ? "" : pKey->azValue[j+1] ? ", " : " or ";
     sqlite3_str_appendf(pStr, "%s%s=%s", zSep, pKey->zKey, pKey->azValue[j]);
+    if( (int)strlen(pKey->azValue[j])==nVal
+     && sqlite3_strnicmp(zVal, pKey->azValue[j], nVal)==0 ){
+      bCase = 1;
+    }
   }
+  if( bCase ) sqlite3_str_appendall(pStr, " (values are lowercase)");
   return optError(pzErr, sqlite3_str_finish(pStr));
+}
+
+int optText(sqlite3_value *pVal, const char *zFunc, unsigned mKeys,
+            const char **pz, char **pzErr){
+  int eType = pVal ? sqlite3_value_type(pVal) : SQLITE_NULL;
+  int i, k;
+  *pz = "";
+  if( eType==SQLITE_NULL ) return SQLITE_OK;
+  if( eType!=SQLITE_TEXT ){
+    /* the example is the first accepted key with a value not its default */
+    for(k=0; (aOptKey[k].mBit & mKeys)==0; k++){}
+    for(i=0; aOptKey[k].aiValue[i]==aOptKey[k].iDefault; i++){}
+    return optError(pzErr, sqlite3_mprintf(
+        "%s(): OPTIONS is %s; expected TEXT such as '%s=%s'", zFunc,
+        eType==SQLITE_INTEGER ? "an INTEGER" :
+        eType==SQLITE_FLOAT ? "a REAL" : "a BLOB",
+        aOptKey[k].zKey, aOptKey[k].azValue[i]));
+  }
+  *pz = (const char*)sqlite3_value_text(pVal);
+  return *pz ? SQLITE_OK : SQLITE_NOMEM;
 }
 
 int optParse(sqlite3_value *pVal, const char *zFunc, unsigned mKeys,
              SvdOptions *pOpt, char **pzErr){
   const char *z;
   unsigned mSeen = 0;
-  int n, i = 0, k;
+  int n, i = 0, k, rc;
 
   for(k=0; k<OPT_NKEY; k++){
     *(int*)((char*)pOpt + aOptKey[k].iOffset) = aOptKey[k].iDefault;
   }
-  if( pVal==0 || sqlite3_value_type(pVal)==SQLITE_NULL ) return SQLITE_OK;
-  if( sqlite3_value_type(pVal)!=SQLITE_TEXT ){
-    for(k=0; (aOptKey[k].mBit & mKeys)==0; k++){}
-    for(i=0; aOptKey[k].aiValue[i]==aOptKey[k].iDefault; i++){}
-    return optError(pzErr, sqlite3_mprintf(
-        "%s(): OPTIONS is not TEXT; expected text such as '%s=%s'",
-        zFunc, aOptKey[k].zKey, aOptKey[k].azValue[i]));
-  }
-  z = (const char*)sqlite3_value_text(pVal);
-  if( z==0 ) return SQLITE_NOMEM;
-  n = sqlite3_value_bytes(pVal);
+  rc = optText(pVal, zFunc, mKeys, &z, pzErr);
+  if( rc ) return rc;
+  n = pVal ? sqlite3_value_bytes(pVal) : 0;
   while( n>0 && z[n-1]==' ' ) n--;
   while( i<n ){
     int iKey = i, iEnd, iEq, iVal, iKeyEnd, j;
     const char *pComma = memchr(z+i, ',', (size_t)(n-i));
     const struct OptKey *pKey = 0;
+    int bCase = 0, nEq = 0, bSemi = 0;
     iEnd = pComma ? (int)(pComma - z) : n;
+    for(j=i; j<iEnd; j++){
+      nEq += z[j]=='=';
+      bSemi |= z[j]==';';
+    }
     iEq = iKey;
     while( iEq<iEnd && z[iEq]!='=' ) iEq++;
+    if( bSemi || nEq>1 ){
+      int iPair = i, iPairEnd = iEnd;
+      optTrim(z, &iPair, &iPairEnd);
+      return optError(pzErr, sqlite3_mprintf(
+          "%s(): option '%.*s' is not one key=value pair; expected pairs "
+          "separated by commas", zFunc, iPairEnd-iPair, z+iPair));
+    }
     iKeyEnd = iEq;
     optTrim(z, &iKey, &iKeyEnd);
     if( iEq==iEnd ){
@@ -127,14 +160,19 @@ int optParse(sqlite3_value *pVal, const char *zFunc, unsigned mKeys,
     optTrim(z, &iVal, &iEnd);
     for(k=0; k<OPT_NKEY; k++){
       if( (aOptKey[k].mBit & mKeys)!=0
-       && (int)strlen(aOptKey[k].zKey)==iKeyEnd-iKey
-       && memcmp(z+iKey, aOptKey[k].zKey, (size_t)(iKeyEnd-iKey))==0 ){
-        pKey = &aOptKey[k];
+       && (int)strlen(aOptKey[k].zKey)==iKeyEnd-iKey ){
+        if( memcmp(z+iKey, aOptKey[k].zKey, (size_t)(iKeyEnd-iKey))==0 ){
+          pKey = &aOptKey[k];
+        }else if( sqlite3_strnicmp(z+iKey, aOptKey[k].zKey,
+                                   iKeyEnd-iKey)==0 ){
+          bCase = 1;
+        }
       }
     }
     if( pKey==0 ){
       return optErrorAccepted(pzErr, zFunc, mKeys, sqlite3_mprintf(
-          "unknown option '%.*s'", iKeyEnd-iKey, z+iKey));
+          "unknown option '%.*s'%s", iKeyEnd-iKey, z+iKey,
+          bCase ? " (keys are lowercase)" : ""));
     }
     if( mSeen & pKey->mBit ){
       return optError(pzErr, sqlite3_mprintf(

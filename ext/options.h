@@ -25,6 +25,15 @@ struct SvdOptions {
 };
 
 /*
+** The text of OPTIONS pVal in *pz, "" when pVal is 0 (not given) or NULL.
+** Any other type than TEXT is an error ("zFunc(): OPTIONS is an INTEGER;
+** ..."), whichever row of an aggregate it comes on: SQLITE_ERROR with
+** *pzErr from sqlite3_mprintf, or SQLITE_NOMEM.
+*/
+int optText(sqlite3_value *pVal, const char *zFunc, unsigned mKeys,
+            const char **pz, char **pzErr);
+
+/*
 ** Parse pVal (TEXT or NULL; NULL and '' mean the defaults) into *pOpt,
 ** accepting the keys in mKeys (OPT_* bits). On error returns SQLITE_ERROR
 ** with *pzErr = "zFunc(): ..." from sqlite3_mprintf, or SQLITE_NOMEM.

@@ -115,19 +115,17 @@ static char *screeLabel(sqlite3_value *pVal){
 void screeStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   ScreeAgg *p = sqlite3_aggregate_context(ctx, sizeof(ScreeAgg));
   ScreeSeries *pS;
-  const char *zOpt = "";
+  const char *zOpt;
   char *zErr = 0;
   double rMax = 0.0;
-  int rc = SQLITE_OK, i;
+  int rc, i;
 
   if( p==0 ){
     sqlite3_result_error_nomem(ctx);
     return;
   }
-  if( argc>2 && sqlite3_value_type(argv[2])==SQLITE_TEXT ){
-    zOpt = (const char*)sqlite3_value_text(argv[2]);
-    if( zOpt==0 ) rc = SQLITE_NOMEM;
-  }
+  /* the type is checked on every row, the text compared with the first's */
+  rc = optText(argc>2 ? argv[2] : 0, "svd_scree_svg", OPT_LOG, &zOpt, &zErr);
   if( rc==SQLITE_OK && p->zOpt==0 ){
     rc = optParse(argc>2 ? argv[2] : 0, "svd_scree_svg", OPT_LOG, &p->opt,
                   &zErr);

@@ -205,7 +205,7 @@ center_out:
 ** reflectors stay in b, their factors in aTau[0..k-1], so that a caller can
 ** apply Q (tall case, d >= m) to vectors of the triangle.
 */
-static int specTriangle(double *b, int nDim, int nCol, int ld, double *t,
+int specTriangle(double *b, int nDim, int nCol, int ld, double *t,
                         double *aTau, SpecStatus *pStatus){
   int k = nDim<nCol ? nDim : nCol;
   double *aWork = 0, q = 0.0;
@@ -247,7 +247,7 @@ tri_out:
 }
 
 /* Step 5: singular values of the k x k matrix t (destroyed; t2 a copy). */
-static int specSvdSmall(double *t, double *t2, int k, double *sigma,
+int specSvdSmall(double *t, double *t2, int k, double *sigma,
                         SpecStatus *pStatus){
   double q = 0.0, *aWork = 0;
   int *aIwork = specMalloc(sizeof(int)*(size_t)8*k);
@@ -312,7 +312,7 @@ static int specToScale(double *a, int64_t nv, int *pE){
 ** point *pB at the m rows that remain (*pM = m). An all-zero matrix or a
 ** single centered row leaves *pM = 0: nothing to decompose.
 */
-static int specPrepare(double *a, int64_t n, int64_t d, int bCenter,
+int specPrepare(double *a, int64_t n, int64_t d, int bCenter,
                        double *aMean, int *pE, double **pB, int *pM,
                        SpecStatus *pStatus){
   int rc;
@@ -343,7 +343,7 @@ static void specStatusClear(SpecStatus *pStatus){
 }
 
 /* Multiply sigma[0..k-1] back by 2^e. */
-static int specUnscale(double *sigma, int k, int e){
+int specUnscale(double *sigma, int k, int e){
   int i;
   for(i=0; i<k && e; i++){
     sigma[i] = ldexp(sigma[i], e);

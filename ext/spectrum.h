@@ -86,6 +86,25 @@ void specFree(void *p);
 */
 void specBlasInit(void);
 
+/*
+** The steps of specSingularValues, for the states (state.c) that continue
+** from them. specPrepare: scale a[] by 2^-e (*pE = e), center it when asked
+** (aMean[0..2d-1] = the column mean as two parts, scaled; zeros when not
+** centering), and point *pB at the m rows that remain (*pM = m), as columns
+** of a d x m column-major matrix. specTriangle: reduce the d x m matrix b
+** (leading dimension ld; destroyed) to the k x k triangle t, k = min(d, m),
+** reflector factors in aTau. specSvdSmall: the singular values of the
+** k x k matrix t (destroyed; t2 a copy for the dgesvd retry).
+** specUnscale: sigma[0..k-1] times 2^e (SPEC_OVERFLOW past DBL_MAX).
+*/
+int specPrepare(double *a, int64_t n, int64_t d, int bCenter, double *aMean,
+                int *pE, double **pB, int *pM, SpecStatus *pStatus);
+int specTriangle(double *b, int nDim, int nCol, int ld, double *t,
+                 double *aTau, SpecStatus *pStatus);
+int specSvdSmall(double *t, double *t2, int k, double *sigma,
+                 SpecStatus *pStatus);
+int specUnscale(double *sigma, int k, int e);
+
 /* a[] *= 2^e, n values, for any e (in finite steps: 2^e alone may not be
 ** a double). */
 void specScalePow2(double *a, int64_t n, int e);

@@ -42,6 +42,14 @@ static const struct {
     aggSpectrumStep, aggSpectrumFinal },
   { "svd_basis",    2, SVD_SCALAR, 0, aggBasisStep, aggBasisFinal },
   { "svd_basis",    3, SVD_SCALAR, 0, aggBasisStep, aggBasisFinal },
+  { "svd_state",    1, SVD_SCALAR, 0, aggStateStep, aggStateFinal },
+  { "svd_state",    2, SVD_SCALAR, 0, aggStateStep, aggStateFinal },
+  /* state.c */
+  { "svd_merge",    1, SVD_SCALAR, 0, stateMergeStep, stateMergeFinal },
+  { "svd_state_spectrum", 1, SVD_SCALAR|SQLITE_RESULT_SUBTYPE,
+    stateSpectrumFunc, 0, 0 },
+  { "svd_state_basis", 2, SVD_SCALAR, stateBasisFunc, 0, 0 },
+  { "svd_state_json", 1, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, stateJsonFunc, 0, 0 },
   /* basis.c */
   { "svd_project",    2, SVD_SCALAR, basisProjectFunc, 0, 0 },
   { "svd_coord",      3, SVD_SCALAR, basisCoordFunc, 0, 0 },

@@ -12,6 +12,7 @@ pass removes it; it changes nothing else.
 import json
 import math
 import sqlite3
+from fractions import Fraction
 
 import numpy as np
 
@@ -197,6 +198,76 @@ def measures(c, db, rng):
             c.check(k == want, f"components_for {frac} {n}x{d}", f"{k} vs {want}")
 
 
+def components_exact(c, db, rng):
+    """svd_components_for against the rule in exact rational arithmetic:
+    the smallest k with sum_{i<=k} s_i^2 >= FRACTION * sum s^2, FRACTION
+    taken as the double it is. FRACTIONs sit on and one ulp either side of
+    each exact cumulative ratio, and 1 with tails down to 1e-300."""
+    cases = [[3.0, 2.0, 1e-9, 0.0], [1.0, 1e-200], [1.0, 0.0, 1e-300, 0.0], [1.0, 1.0],
+             [4.0, 3.0], [3.0, 4.0], [0.1, 0.1, 0.1], [1e-170, 1e-171, 0.0], [1e160, 1e159]]
+    for e in (-200, 0, 200):
+        cases.append(sorted((rng.uniform(0, 1, size=9) * 10.0 ** e).tolist(), reverse=True))
+        cases.append((rng.integers(0, 4, size=7) * 10.0 ** e).tolist())
+    bad = []
+    for vals in cases:
+        if not any(vals):
+            continue
+        sq = [Fraction(v) ** 2 for v in vals]
+        total = sum(sq)
+        heads = [sum(sq[:k + 1]) for k in range(len(sq))]
+        fracs = {1.0}
+        for h in heads:
+            f = float(h / total)
+            fracs.update(x for x in (np.nextafter(f, 0), f, np.nextafter(f, 2)) if 0 < x <= 1)
+        for f in sorted(fracs):
+            want = next(k + 1 for k, h in enumerate(heads) if h >= Fraction(f) * total)
+            (k,) = db.execute("SELECT svd_components_for(?, ?)", (json.dumps(vals), float(f))).fetchone()
+            if k != want:
+                bad.append((vals[:4], float(f), k, want))
+    c.check(not bad, "components_for exact rule", f"{len(bad)} wrong, e.g. {bad[:3]}")
+
+
+def exact_float(q):
+    """The double nearest the rational q, inf beyond the range."""
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf
+
+
+def spectrum_each(c, db, rng):
+    """svd_spectrum_each at extreme scales against exact rational arithmetic:
+    energy is sigma^2 rounded once (0 or subnormal when it underflows, inf
+    when it overflows), ratio and cumulative within 1e-15 relative."""
+    cases = [[1e-170, 1e-171], [1e160, 1e159], [1e200], [3e200, 2e200, 1e200, 0.0],
+             [1.7976931348623157e308, 1e308, 5e-324], [1e-300, 3e-310, 5e-324]]
+    for e in (-300, -160, 0, 155, 300):
+        cases.append(sorted((rng.uniform(0, 1, size=12) * 10.0 ** e).tolist(), reverse=True))
+    x = 1e200 * rng.normal(size=(8, 5))
+    cases.append(json.loads(spectrum(db, x, True)))
+    for vals in cases:
+        text = json.dumps(vals)
+        try:
+            rows = db.execute("SELECT sigma, energy, ratio, cumulative FROM svd_spectrum_each(?)",
+                              (text,)).fetchall()
+        except sqlite3.Error as e:
+            c.check(False, f"spectrum_each {text[:40]}", str(e))
+            continue
+        sq = [Fraction(v) ** 2 for v in vals]
+        total = sum(sq)
+        bad = []
+        run = Fraction(0)
+        for i, (sigma, energy, ratio, cum) in enumerate(rows):
+            run += sq[i]
+            want = (vals[i], exact_float(sq[i]), float(sq[i] / total), float(run / total))
+            if sigma != want[0] or energy != want[1]:
+                bad.append((i + 1, "sigma/energy", sigma, energy, want[:2]))
+            for name, got, w in (("ratio", ratio, want[2]), ("cumulative", cum, want[3])):
+                if got is None or abs(got - w) > 1e-15 * w:
+                    bad.append((i + 1, name, got, w))
+        c.check(len(rows) == len(vals) and not bad, f"spectrum_each {text[:40]}", str(bad[:3]))
+
+
 def run(ext, seed=20261127):
     c = Checker()
     rng = np.random.default_rng(seed)
@@ -206,6 +277,8 @@ def run(ext, seed=20261127):
     structured(c, db, rng)
     shortest_text(c, db, rng)
     measures(c, db, rng)
+    spectrum_each(c, db, rng)
+    components_exact(c, db, rng)
     db.close()
     return c.passed, c.failed
 

@@ -67,8 +67,18 @@ SELECT 'nulls', (SELECT svd_basis(v, 2) IS NULL FROM g WHERE v IS NULL)
 
 -- error: svd_basis(): K is 0; expected an INTEGER from 1 to min(n, d), the number of directions to keep
 SELECT svd_basis(v, 0) FROM g;
--- error: svd_basis(): K is 2.5; expected an INTEGER from 1 to min(n, d), the number of directions to keep
+-- K or I of another type than INTEGER: the message names the type, and
+-- shows the value when it is a REAL or TEXT that reads as a number
+-- error: svd_basis(): K is a REAL, 2.5; expected an INTEGER from 1 to min(n, d), the number of directions to keep
 SELECT svd_basis(v, 2.5) FROM g;
+-- error: svd_basis(): K is a REAL, 2.0; expected an INTEGER from 1 to min(n, d), the number of directions to keep
+SELECT svd_basis(v, 2.0) FROM g;
+-- error: svd_basis(): K is TEXT '2'; expected an INTEGER from 1 to min(n, d), the number of directions to keep
+SELECT svd_basis(v, '2') FROM g;
+-- error: svd_basis(): K is TEXT; expected an INTEGER from 1 to min(n, d), the number of directions to keep
+SELECT svd_basis(v, 'two') FROM g;
+-- error: svd_basis(): K is a BLOB; expected an INTEGER from 1 to min(n, d), the number of directions to keep
+SELECT svd_basis(v, x'02') FROM g;
 -- error: svd_basis(): K is NULL; expected an INTEGER from 1 to min(n, d), the number of directions to keep
 SELECT svd_basis(v, NULL) FROM g;
 -- error: svd_basis(): K is 4 but the group has 4 rows of 3 dimensions; K may be at most min(n, d) = 3
@@ -83,6 +93,18 @@ SELECT svd_basis(v, 1) FROM (SELECT '[1, 2, 3]' AS v UNION ALL SELECT '[1, 2]');
 SELECT svd_basis(v, 1, 'centre=true') FROM g;
 -- error: svd_basis(): row 1 is an INTEGER; expected a float32 BLOB or a JSON array of numbers as TEXT
 SELECT svd_basis(1, 1);
+-- error: svd_basis(): OPTIONS is an INTEGER; expected TEXT such as 'center=false'
+SELECT svd_basis(v, 1, 1) FROM g;
+-- error: svd_basis(): OPTIONS is a REAL; expected TEXT such as 'center=false'
+SELECT svd_basis(v, 1, 1.5) FROM g;
+-- error: svd_basis(): OPTIONS is a BLOB; expected TEXT such as 'center=false'
+SELECT svd_basis(v, 1, x'00') FROM g;
+-- error: svd_basis(): OPTIONS is an INTEGER; expected TEXT such as 'center=false'
+SELECT svd_basis(v, 1, o) FROM (SELECT '[1]' AS v, '' AS o UNION ALL SELECT '[2]', 7);
+-- error: svd_basis(): OPTIONS is a REAL; expected TEXT such as 'center=false'
+SELECT svd_basis(v, 1, o) FROM (SELECT '[1]' AS v, NULL AS o UNION ALL SELECT '[2]', 1.5);
+-- error: svd_basis(): OPTIONS is a BLOB; expected TEXT such as 'center=false'
+SELECT svd_basis(v, 1, o) FROM (SELECT '[1]' AS v, '' AS o UNION ALL SELECT '[2]', x'00');
 -- error: svd_project(): BASIS is TEXT; expected a BLOB from svd_basis()
 SELECT svd_project('[1, 2]', '[1, 2]');
 -- error: svd_coord(): BASIS is a 1-byte BLOB, too short for a basis from svd_basis() (its header alone is 32 bytes)
@@ -119,8 +141,18 @@ SELECT svd_coord(b2, '[1', 1) FROM b;
 SELECT svd_coord(b2, '[1, 2, 3]', 3) FROM b;
 -- error: svd_direction(): I is 0; expected an INTEGER from 1 to K = 2
 SELECT svd_direction(b2, 0) FROM b;
--- error: svd_direction(): I is 1.0; expected an INTEGER from 1 to K = 2
+-- error: svd_direction(): I is a REAL, 1.0; expected an INTEGER from 1 to K = 2
 SELECT svd_direction(b2, 1.0) FROM b;
+-- error: svd_direction(): I is TEXT '1'; expected an INTEGER from 1 to K = 2
+SELECT svd_direction(b2, '1') FROM b;
+-- error: svd_direction(): I is a BLOB; expected an INTEGER from 1 to K = 2
+SELECT svd_direction(b2, x'01') FROM b;
+-- error: svd_coord(): I is TEXT ' 2'; expected an INTEGER from 1 to K = 2
+SELECT svd_coord(b2, '[1, 2, 3]', ' 2') FROM b;
+-- error: svd_coord(): I is TEXT; expected an INTEGER from 1 to K = 2
+SELECT svd_coord(b2, '[1, 2, 3]', 'first') FROM b;
+-- error: svd_coord(): I is a REAL, 1.5; expected an INTEGER from 1 to K = 2
+SELECT svd_coord(b2, '[1, 2, 3]', 1.5) FROM b;
 -- error: svd_coord(): coordinate 1 is beyond the range of a double; X is too far from the mean
 SELECT svd_coord(svd_basis(v, 1), '[-1.7e308, 1.7e308]', 1) FROM (SELECT '[3, -4]' AS v UNION ALL SELECT '[-3, 4]');
 -- error: svd_project(): coordinate 1 is 1e+300, beyond the range of float32; svd_coord() gives it as a REAL

@@ -27,6 +27,36 @@ SELECT 'where filters', (SELECT group_concat(k) FROM svd_spectrum_each('[4,3,2,1
 SELECT 'from svd_spectrum', (SELECT group_concat(sigma) FROM svd_spectrum_each(
          (SELECT svd_spectrum(v, 'center=false') FROM (SELECT '[3,4]' AS v)))) = '5.0';
 
+-- extreme scales: ratio and cumulative come from the values scaled by a
+-- power of two, so they are those of '[10, 1]' (100/101 and 1/101) whether
+-- sigma^2 underflows or overflows; energy is sigma^2 as a double: 0.0 below
+-- 1.57e-162 (here 1e-340), Inf above 1.34e154 (9e999 is SQLite's Inf)
+CREATE TABLE tiny AS SELECT * FROM svd_spectrum_each('[1e-170, 1e-171]');
+SELECT 'tiny ratio', abs((SELECT ratio FROM tiny WHERE k = 1) - 100.0/101) < 1e-15
+                     AND abs((SELECT ratio FROM tiny WHERE k = 2) - 1.0/101) < 1e-17;
+SELECT 'tiny cumulative', abs((SELECT cumulative FROM tiny WHERE k = 1) - 100.0/101) < 1e-15
+                          AND (SELECT cumulative FROM tiny WHERE k = 2) = 1.0;
+SELECT 'tiny energy', (SELECT group_concat(energy) FROM tiny) = '0.0,0.0';
+CREATE TABLE huge AS SELECT * FROM svd_spectrum_each('[1e160, 1e159]');
+SELECT 'huge ratio', abs((SELECT ratio FROM huge WHERE k = 1) - 100.0/101) < 1e-15
+                     AND abs((SELECT ratio FROM huge WHERE k = 2) - 1.0/101) < 1e-17;
+SELECT 'huge cumulative', abs((SELECT cumulative FROM huge WHERE k = 1) - 100.0/101) < 1e-15
+                          AND (SELECT cumulative FROM huge WHERE k = 2) = 1.0;
+SELECT 'huge energy is Inf', (SELECT count(*) FROM huge WHERE energy = 9e999 AND typeof(energy) = 'real') = 2;
+SELECT 'single 1e200', (SELECT ratio = 1.0 AND cumulative = 1.0 AND energy = 9e999 AND sigma = 1e200
+                        FROM svd_spectrum_each('[1e200]'));
+SELECT 'largest double', (SELECT group_concat(ratio) FROM svd_spectrum_each('[1.7976931348623157e308, 0]')) = '1.0,0.0';
+-- what svd_spectrum returns for rows near 1e200: ratios as computed on the
+-- values divided by sigma_1 in SQL
+CREATE TABLE big AS SELECT svd_spectrum(v) AS spec FROM (SELECT '[1e200, 3e200]' AS v
+       UNION ALL SELECT '[-2e200, 1e200]' UNION ALL SELECT '[5e199, -1e200]');
+CREATE TABLE bige AS SELECT x.* FROM big, svd_spectrum_each(big.spec) AS x;
+SELECT 'from 1e200 rows', (SELECT count(*) FROM bige) = 2
+       AND (SELECT abs(a.ratio - 1/(1 + (b.sigma/a.sigma)*(b.sigma/a.sigma))) < 1e-15
+                   AND abs(b.ratio - (b.sigma/a.sigma)*(b.sigma/a.sigma)/(1 + (b.sigma/a.sigma)*(b.sigma/a.sigma))) < 1e-15
+                   AND b.cumulative = 1.0
+            FROM bige AS a, bige AS b WHERE a.k = 1 AND b.k = 2);
+
 -- one spectrum per group, joined laterally
 CREATE TABLE g(cat TEXT, v TEXT);
 INSERT INTO g VALUES ('a', '[3,0]'), ('a', '[-3,0]'), ('a', '[0,1]'), ('a', '[0,-1]'),
@@ -50,5 +80,3 @@ SELECT * FROM svd_spectrum_each('[]');
 SELECT * FROM svd_spectrum_each('[3, -1]');
 -- error: svd_spectrum_each(): SPECTRUM has 1e400 at element 1, beyond the range of a double; expected finite numbers
 SELECT * FROM svd_spectrum_each('[1e400]');
--- error: svd_spectrum_each(): SPECTRUM's sum of squares exceeds the range of a double
-SELECT * FROM svd_spectrum_each('[1e200]');

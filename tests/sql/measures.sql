@@ -18,6 +18,21 @@ SELECT 'components 1 stops at last non-zero', svd_components_for('[3, 2, 1, 0, 0
 SELECT 'components exact boundary', svd_components_for('[1, 1, 1, 1]', 0.5) = 2;
 SELECT 'components tiny fraction', svd_components_for('[1, 1]', 1e-300) = 1;
 SELECT 'components integer 1', svd_components_for('[2, 1]', 1) = 2;
+-- the rule holds exactly (exact rational arithmetic, tests/reference.py
+-- checks it on near ties): FRACTION = 1 stops at the last non-zero value
+-- however small the tail, ties count as reached, and a FRACTION that rounds
+-- above or below a ratio is judged as the double it is
+SELECT 'components 1 tiny tail', svd_components_for('[3, 2, 1e-9, 0]', 1) = 3;
+SELECT 'components 1 underflowing tail', svd_components_for('[1, 1e-200]', 1) = 2;
+SELECT 'components 1 after zeros', svd_components_for('[1, 0, 1e-300, 0]', 1) = 3;
+SELECT 'components 1 huge', svd_components_for('[1e300, 1e150, 0]', 1) = 2;
+SELECT 'components tie 0.5', svd_components_for('[1, 1]', 0.5) = 1;
+SELECT 'components tie 0.25', svd_components_for('[1e-200, 1e-200, 1e-200, 1e-200]', 0.25) = 1;
+SELECT 'components 0.64 is above 16/25', svd_components_for('[4, 3]', 0.64) = 2;
+SELECT 'components 0.36 is below 9/25', svd_components_for('[3, 4]', 0.36) = 1;
+-- 1 - 2^-53 against tails of 2^-54 and 2^-52 of the total
+SELECT 'components 1-2^-53 reached', svd_components_for('[1, 7.450580596923828e-09]', 0.9999999999999999) = 1;
+SELECT 'components 1-2^-53 not reached', svd_components_for('[1, 1.4901161193847656e-08]', 0.9999999999999999) = 2;
 SELECT 'zeros give null', svd_effective_rank('[0, 0]') IS NULL AND svd_participation_ratio('[0]') IS NULL
                           AND svd_components_for('[0, 0]', 0.5) IS NULL;
 SELECT 'null gives null', svd_effective_rank(NULL) IS NULL AND svd_participation_ratio(NULL) IS NULL

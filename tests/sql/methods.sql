@@ -42,7 +42,7 @@ SELECT 'gram basis coord', (SELECT abs(svd_coord(svd_basis(v, 2, 'method=gram'),
 SELECT svd_spectrum('[1]', 'method=fast');
 -- error: svd_spectrum(): option method is given twice
 SELECT svd_spectrum('[1]', 'method=gram,method=exact');
--- error: svd_basis(): option method=Gram; expected method=auto, method=exact or method=gram
+-- error: svd_basis(): option method=Gram; expected method=auto, method=exact or method=gram (values are lowercase)
 SELECT svd_basis('[1]', 1, 'method=Gram');
 -- error: svd_spectrum(): method=gram keeps a d x d matrix; d = 8193 is above its limit of 8192; method=exact keeps the rows instead
 SELECT svd_spectrum(zeroblob(4*8193), 'method=gram');

@@ -22,9 +22,23 @@ SELECT svd_scree_svg('a', x'00');
 SELECT svd_scree_svg('a', '[1, -1]');
 -- error: svd_scree_svg(): unknown option 'center'; expected log=true|false
 SELECT svd_scree_svg('a', '[1]', 'center=true');
+-- error: svd_scree_svg(): option 'log=true;' is not one key=value pair; expected pairs separated by commas
+SELECT svd_scree_svg('a', '[1]', 'log=true;');
+-- error: svd_scree_svg(): option log=TRUE; expected log=true or log=false (values are lowercase)
+SELECT svd_scree_svg('a', '[1]', 'log=TRUE');
 -- error: svd_scree_svg(): option log=yes; expected log=true or log=false
 SELECT svd_scree_svg('a', '[1]', 'log=yes');
--- error: svd_scree_svg(): OPTIONS is not TEXT; expected text such as 'log=true'
+-- error: svd_scree_svg(): OPTIONS is an INTEGER; expected TEXT such as 'log=true'
 SELECT svd_scree_svg('a', '[1]', 1);
+-- error: svd_scree_svg(): OPTIONS is a REAL; expected TEXT such as 'log=true'
+SELECT svd_scree_svg('a', '[1]', 0.5);
+-- error: svd_scree_svg(): OPTIONS is a BLOB; expected TEXT such as 'log=true'
+SELECT svd_scree_svg('a', '[1]', x'01');
+-- error: svd_scree_svg(): OPTIONS is an INTEGER; expected TEXT such as 'log=true'
+SELECT svd_scree_svg(l, v, o) FROM (SELECT 'a' AS l, '[1]' AS v, '' AS o UNION ALL SELECT 'b', '[1]', 7);
+-- error: svd_scree_svg(): OPTIONS is a REAL; expected TEXT such as 'log=true'
+SELECT svd_scree_svg(l, v, o) FROM (SELECT 'a' AS l, '[1]' AS v, NULL AS o UNION ALL SELECT 'b', '[1]', 0.5);
+-- error: svd_scree_svg(): OPTIONS is a BLOB; expected TEXT such as 'log=true'
+SELECT svd_scree_svg(l, v, o) FROM (SELECT 'a' AS l, '[1]' AS v, '' AS o UNION ALL SELECT 'b', NULL, x'01');
 -- error: svd_scree_svg(): OPTIONS changed within a group, from 'log=true' to ''; it must be the same for every row
 SELECT svd_scree_svg(l, v, o) FROM (SELECT 'a' AS l, '[1]' AS v, 'log=true' AS o UNION ALL SELECT 'b', '[1]', '');

@@ -50,6 +50,7 @@ SELECT 'options center=true', (SELECT svd_spectrum(v, 'center=true') FROM t WHER
 SELECT 'options spaces', (SELECT svd_spectrum(v, ' center = false ') FROM t WHERE grp = 'pair') = (SELECT raw FROM s WHERE grp = 'pair');
 SELECT 'options empty', (SELECT svd_spectrum(v, '') FROM t WHERE grp = 'pair') = (SELECT spec FROM s WHERE grp = 'pair');
 SELECT 'options null', (SELECT svd_spectrum(v, NULL) FROM t WHERE grp = 'pair') = (SELECT spec FROM s WHERE grp = 'pair');
+SELECT 'options null then empty', (SELECT svd_spectrum(v, CASE WHEN v LIKE '[1%' THEN NULL ELSE '' END) FROM t WHERE grp = 'pair') = (SELECT spec FROM s WHERE grp = 'pair');
 SELECT 'd = 1', (SELECT svd_spectrum(v) FROM (SELECT '[1]' AS v UNION ALL SELECT '[3]')) = '[1.4142135623730951]'
              OR abs((SELECT json_extract(svd_spectrum(v), '$[0]') FROM (SELECT '[1]' AS v UNION ALL SELECT '[3]')) - sqrt(2)) <= 1e-15;
 SELECT 'zero rows', (SELECT svd_spectrum(v) FROM (SELECT '[0,0,0]' AS v UNION ALL SELECT '[0,0,0]')) = '[0.0,0.0]';
@@ -75,12 +76,39 @@ SELECT svd_spectrum('[1]', 'centre=true');
 SELECT svd_spectrum('[1]', 'center=yes');
 -- error: svd_spectrum(): option 'center' has no '='; expected center=true|false, method=auto|exact|gram
 SELECT svd_spectrum('[1]', 'center');
+-- pairs separated by something else than commas, and keys or values in
+-- another case, get a hint (spaces around keys and values are allowed)
+-- error: svd_spectrum(): option 'center=false;method=gram' is not one key=value pair; expected pairs separated by commas
+SELECT svd_spectrum('[1]', 'center=false;method=gram');
+-- error: svd_spectrum(): option 'center=false method=exact' is not one key=value pair; expected pairs separated by commas
+SELECT svd_spectrum('[1]', 'center=false method=exact');
+-- error: svd_spectrum(): option 'center=false;' is not one key=value pair; expected pairs separated by commas
+SELECT svd_spectrum('[1]', 'center=false;');
+-- error: svd_spectrum(): option 'method=gram&center=false' is not one key=value pair; expected pairs separated by commas
+SELECT svd_spectrum('[1]', 'method=gram&center=false');
+-- error: svd_spectrum(): option center=False; expected center=true or center=false (values are lowercase)
+SELECT svd_spectrum('[1]', 'center=False');
+-- error: svd_spectrum(): option method=GRAM; expected method=auto, method=exact or method=gram (values are lowercase)
+SELECT svd_spectrum('[1]', 'center = false, method = GRAM');
+-- error: svd_spectrum(): unknown option 'Center' (keys are lowercase); expected center=true|false, method=auto|exact|gram
+SELECT svd_spectrum('[1]', 'Center=false');
 -- error: svd_spectrum(): option center is given twice
 SELECT svd_spectrum('[1]', 'center=true,center=false');
 -- error: svd_spectrum(): option '' has no '='; expected center=true|false, method=auto|exact|gram
 SELECT svd_spectrum('[1]', 'center=true,,');
--- error: svd_spectrum(): OPTIONS is not TEXT; expected text such as 'center=false'
+-- OPTIONS of another type than TEXT is an error on whichever row it comes
+-- error: svd_spectrum(): OPTIONS is an INTEGER; expected TEXT such as 'center=false'
 SELECT svd_spectrum('[1]', 1);
+-- error: svd_spectrum(): OPTIONS is a REAL; expected TEXT such as 'center=false'
+SELECT svd_spectrum('[1]', 2.5);
+-- error: svd_spectrum(): OPTIONS is a BLOB; expected TEXT such as 'center=false'
+SELECT svd_spectrum('[1]', x'00');
+-- error: svd_spectrum(): OPTIONS is an INTEGER; expected TEXT such as 'center=false'
+SELECT svd_spectrum(v, o) FROM (SELECT '[1]' AS v, '' AS o UNION ALL SELECT '[2]', 7);
+-- error: svd_spectrum(): OPTIONS is a REAL; expected TEXT such as 'center=false'
+SELECT svd_spectrum(v, o) FROM (SELECT '[1]' AS v, NULL AS o UNION ALL SELECT '[2]', 2.5);
+-- error: svd_spectrum(): OPTIONS is a BLOB; expected TEXT such as 'center=false'
+SELECT svd_spectrum(v, o) FROM (SELECT '[1]' AS v, '' AS o UNION ALL SELECT NULL, x'00' UNION ALL SELECT '[2]', '');
 -- error: svd_spectrum(): OPTIONS changed within a group, from 'center=true' to 'center=false'; it must be the same for every row
 SELECT svd_spectrum(v, o) FROM (SELECT '[1]' AS v, 'center=true' AS o UNION ALL SELECT '[2]', 'center=false');
 -- error: svd_spectrum(): a singular value exceeds the range of a double; scale the vectors down
