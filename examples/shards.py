@@ -6,7 +6,7 @@
 
 Prints one line per group, sorted: the group, a tab, and the spectrum that
 svd_spectrum(vec) over the rows of all the shards together gives (within
-the method's bound, README "Numerics").
+the method's bound, README "Methods: exact, gram, auto").
 
 1. Map. One Dask task per shard, on a worker, opens the shard read-only with
    sqlite3, loads the extension and runs
@@ -20,9 +20,10 @@ the method's bound, README "Numerics").
 3. One last task turns each merged state into its spectrum
    (svd_state_spectrum) and its row count (svd_state_json).
 
-Only states travel between the workers and to this program: a few bytes
-per group, whatever the rows (README "Beyond one machine"). This program
-never loads the extension itself; --out DB writes the table
+Rows never leave their shard; states travel between the workers and to
+this program, one per group, at most about d(d+1)/2 doubles however many
+rows it summarizes (README "Beyond one machine"). This program never
+loads the extension itself; --out DB writes the table
 shard_spectra(category, n, spectrum, state) with plain sqlite3, the merged
 state kept so that later rows can be merged into it.
 
@@ -30,7 +31,7 @@ Dask schedules everything. Without --scheduler a LocalCluster of two
 single-threaded worker processes on 127.0.0.1 runs the tasks. With it, the
 workers of that scheduler do, and the shard paths and the extension's path
 (absolute; default dist/svd of this repository) must be valid on them.
-Dask's own messages go to stderr.
+Dask logs only its errors, to stderr.
 """
 import argparse
 import logging
@@ -70,6 +71,7 @@ def shard_states(ext, path, query, options):
 
 
 def load_states(db, parts):
+    """The (group, state) pairs of several {group: state} into temp.s."""
     db.execute("CREATE TEMP TABLE s(grp, state)")
     for part in parts:
         db.executemany("INSERT INTO s VALUES(?, ?)", part.items())
