@@ -34,7 +34,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 
 EXT_SRC := ext/svd.c ext/vector.c ext/spectrum.c ext/gram.c ext/options.c ext/emb.c \
            ext/aggregate.c ext/each.c ext/measures.c ext/basis.c \
-           ext/merge.c ext/state.c \
+           ext/final.c ext/merge.c ext/state.c \
            ext/scree.c ext/import.c ext/npy.c ext/safetensors.c \
            ext/textvec.c ext/vocab.c
 EXT_HDR := $(wildcard ext/*.h)

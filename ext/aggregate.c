@@ -23,29 +23,23 @@
 **             (below SQLite's 2 GiB allocation limit), min(n, d) <=
 **             SPEC_MAX_K, and runs the backward-stable SVD (spectrum.c);
 **      gram   streams them into a d x d co-moment matrix, d <= GRAM_MAX_D
-**             (gram.c), O(d^2) memory whatever n is; it keeps the first d
-**             rows, so that a group of n <= d rows takes its n x n Gram
-**             matrix instead (svd_spectrum; svd_basis streams them);
+**             (gram.c), O(d^2) memory whatever n is; it keeps the rows
+**             as auto does, so that a group of n <= d rows takes its n x n
+**             Gram matrix instead (svd_spectrum; svd_basis streams them),
+**             and a window frame can drop rows;
 **      auto   keeps the rows as exact does until the group has more than
 **             2d rows and more than AGG_AUTO_BYTES of them, then moves
 **             them into the gram accumulator and streams the rest.
+**      A window frame (xValue called) keeps its rows from then on.
 **   6. svd_basis: K is an INTEGER, the same on every row, from 1 to
 **      min(n, d) (checked when the group is complete).
 */
-#include "basis.h"
+#include "aggregate.h"
 #include "glue.h"
-#include "gram.h"
-#include "merge.h"
-#include "options.h"
-#include "spectrum.h"
-#include "vector.h"
 
 #include <stdio.h>
 #include <string.h>
 SQLITE_EXTENSION_INIT3
-
-/* The most row data one group may keep: 2 GiB less 16 MiB of headroom. */
-#define AGG_MAX_BYTES ((sqlite3_int64)0x7f000000)
 
 /* method=auto streams a group once its rows exceed 2d and this many bytes:
 ** below it, the exact method costs little and is more accurate. */
@@ -55,27 +49,10 @@ SQLITE_EXTENSION_INIT3
 ** that the small groups of a GROUP BY are kept without a reallocation. */
 #define AGG_FIRST_BYTES ((sqlite3_int64)256<<10)
 
-/* Groups of at least this many values check for an interrupt in xFinal. */
-#define AGG_PROBE_VALUES ((sqlite3_int64)1<<20)
-
-typedef struct AggSpectrum AggSpectrum;
-struct AggSpectrum {
-  double *aRow;           /* nRow x nDim values, row-major */
-  sqlite3_int64 nRow;     /* non-NULL rows kept */
-  sqlite3_int64 nRowAlloc;/* rows aRow has room for */
-  sqlite3_int64 nDim;     /* d, set by the first non-NULL row */
-  VecBuf buf;             /* the current row, parsed */
-  char *zOpt;             /* OPTIONS text of the first row ('' if none) */
-  SvdOptions opt;         /* zOpt, parsed */
-  const char *zFunc;      /* "svd_spectrum" or "svd_basis", for errors */
-  int bGram;              /* rows go to gram, not aRow */
-  SpecGram gram;          /* the streaming accumulator, when bGram */
-  sqlite3_int64 nK;       /* svd_basis: K of the first row; 0 before it */
-};
-
-static void aggFree(AggSpectrum *p){
+void aggFree(AggSpectrum *p){
   const char *zFunc = p->zFunc;
   sqlite3_free(p->aRow);
+  sqlite3_free(p->pCache);
   sqlite3_free(p->zOpt);
   vecBufFree(&p->buf);
   if( p->bGram ) specGramFree(&p->gram);
@@ -130,9 +107,6 @@ static int aggReserve(AggSpectrum *p, char **pzErr){
       return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
     }
     if( nNew<16 ) nNew = 16;
-    if( p->opt.eMethod==OPT_METHOD_GRAM && nNew>p->nDim+1 ){
-      nNew = p->nDim+1;  /* gram keeps at most d+1 rows, then streams */
-    }
     if( nNew>nMaxRow ) nNew = nMaxRow;
     aNew = sqlite3_realloc64(p->aRow,
                              (sqlite3_uint64)(nNew*p->nDim)*sizeof(double));
@@ -143,8 +117,7 @@ static int aggReserve(AggSpectrum *p, char **pzErr){
   return SQLITE_OK;
 }
 
-/* Switch the group to the streaming accumulator. */
-static int aggStartGram(AggSpectrum *p, char **pzErr){
+int aggStartGram(AggSpectrum *p, SpecGram *pGram, char **pzErr){
   int rc;
   if( p->nDim>GRAM_MAX_D ){
     *pzErr = sqlite3_mprintf(
@@ -153,9 +126,9 @@ static int aggStartGram(AggSpectrum *p, char **pzErr){
         GRAM_MAX_D);
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
-  rc = specGramInit(&p->gram, (int)p->nDim, p->opt.bCenter);
+  rc = specGramInit(pGram, (int)p->nDim, p->opt.bCenter);
   if( rc ) return SQLITE_NOMEM;
-  p->bGram = 1;
+  if( pGram==&p->gram ) p->bGram = 1;
   return SQLITE_OK;
 }
 
@@ -166,9 +139,9 @@ static char *aggRangeError(const char *zFunc){
       "double; scale the vectors down, or use method=exact", zFunc);
 }
 
-/* One row into the accumulator. */
-static int aggGramAdd(AggSpectrum *p, const double *aRow, char **pzErr){
-  int rc = specGramAdd(&p->gram, aRow);
+int aggGramAdd(AggSpectrum *p, SpecGram *pGram, const double *aRow,
+               char **pzErr){
+  int rc = specGramAdd(pGram, aRow);
   if( rc==SPEC_RANGE ){
     *pzErr = aggRangeError(p->zFunc);
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
@@ -177,16 +150,18 @@ static int aggGramAdd(AggSpectrum *p, const double *aRow, char **pzErr){
 }
 
 /* Move the kept rows into the accumulator, which streams the rest. */
-static int aggMoveToGram(AggSpectrum *p, char **pzErr){
+int aggMoveToGram(AggSpectrum *p, char **pzErr){
   sqlite3_int64 i;
-  int rc = aggStartGram(p, pzErr);
-  for(i=0; rc==SQLITE_OK && i<p->nRow; i++){
-    rc = aggGramAdd(p, p->aRow + i*p->nDim, pzErr);
+  int rc = aggStartGram(p, &p->gram, pzErr);
+  for(i=p->iFirst; rc==SQLITE_OK && i<p->nRow; i++){
+    rc = aggGramAdd(p, &p->gram, p->aRow + i*p->nDim, pzErr);
   }
   if( rc ) return rc;
   sqlite3_free(p->aRow);
   p->aRow = 0;
   p->nRowAlloc = 0;
+  p->nRow -= p->iFirst;
+  p->iFirst = 0;
   return SQLITE_OK;
 }
 
@@ -215,11 +190,12 @@ static int aggAddRow(sqlite3_context *ctx, AggSpectrum *p, sqlite3_value *pX,
     goto add_error;
   }
   if( p->nRow==0 && p->opt.eMethod==OPT_METHOD_GRAM && p->nDim>GRAM_MAX_D ){
-    rc = aggStartGram(p, &zErr);  /* reports the limit */
+    rc = aggStartGram(p, &p->gram, &zErr);  /* reports the limit */
     goto add_error;
   }
+  p->bDirty = 1;
   if( p->bGram ){
-    rc = aggGramAdd(p, p->buf.a, &zErr);
+    rc = aggGramAdd(p, &p->gram, p->buf.a, &zErr);
     if( rc ) goto add_error;
     p->nRow++;
     return 1;
@@ -229,10 +205,10 @@ static int aggAddRow(sqlite3_context *ctx, AggSpectrum *p, sqlite3_value *pX,
   memcpy(p->aRow + p->nRow*p->nDim, p->buf.a,
          (size_t)p->nDim*sizeof(double));
   p->nRow++;
-  if( (p->opt.eMethod==OPT_METHOD_GRAM && p->nRow>p->nDim)
-   || (p->opt.eMethod==OPT_METHOD_AUTO && p->nRow>2*p->nDim
-       && p->nRow*p->nDim*(sqlite3_int64)sizeof(double)>AGG_AUTO_BYTES
-       && p->nDim<=GRAM_MAX_D) ){
+  if( p->opt.eMethod!=OPT_METHOD_EXACT && !p->bWindow
+   && p->nRow>2*p->nDim
+   && p->nRow*p->nDim*(sqlite3_int64)sizeof(double)>AGG_AUTO_BYTES
+   && p->nDim<=GRAM_MAX_D ){
     rc = aggMoveToGram(p, &zErr);
     if( rc ) goto add_error;
   }
@@ -261,8 +237,7 @@ void aggSpectrumStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   if( p ) aggAddRow(ctx, p, argv[0], argc>1 ? argv[1] : 0);
 }
 
-/* A failed specSingularValues() as an SQL error. */
-static void aggSpecError(sqlite3_context *ctx, int rc, const SpecStatus *pSt,
+void aggSpecError(sqlite3_context *ctx, int rc, const SpecStatus *pSt,
                          const AggSpectrum *p){
   const char *zFunc = p->zFunc;
   sqlite3_int64 nRow = p->nRow, nDim = p->nDim;
@@ -355,7 +330,7 @@ static void aggReportInterrupt(sqlite3_context *ctx, AggSpectrum *p){
 ** otherwise 0, with the probe set for the numerics' phases (aggFree()
 ** clears it). Small groups neither probe nor set it.
 */
-static int aggInterrupted(sqlite3_context *ctx, AggSpectrum *p){
+int aggInterrupted(sqlite3_context *ctx, AggSpectrum *p){
   if( p->nRow*p->nDim<AGG_PROBE_VALUES ) return 0;
   if( aggProbe(ctx) ){
     aggReportInterrupt(ctx, p);
@@ -363,65 +338,6 @@ static int aggInterrupted(sqlite3_context *ctx, AggSpectrum *p){
   }
   specSetCancel(aggProbe, ctx);
   return 0;
-}
-
-/*
-** The group a final step computes, or 0 when there is nothing to compute:
-** no group, no non-NULL row (the result stays NULL), or an interrupt (just
-** reported).
-*/
-static AggSpectrum *aggFinalGroup(sqlite3_context *ctx){
-  AggSpectrum *p = sqlite3_aggregate_context(ctx, 0);
-  if( p==0 ) return 0;
-  if( p->nRow==0 ){
-    aggFree(p);
-    return 0;
-  }
-  if( aggInterrupted(ctx, p) ) return 0;
-  return p;
-}
-
-/* svd_spectrum(X [, OPTIONS]): final */
-void aggSpectrumFinal(sqlite3_context *ctx){
-  AggSpectrum *p = aggFinalGroup(ctx);
-  sqlite3_int64 nVal, nOut = 0;
-  SpecStatus st;
-  double *aSigma;
-  char *zJson;
-  int rc;
-
-  if( p==0 ) return;
-  nVal = p->nRow<p->nDim ? p->nRow : p->nDim;
-  aSigma = sqlite3_malloc64((sqlite3_uint64)nVal*sizeof(double));
-  if( aSigma==0 ){
-    aggFree(p);
-    sqlite3_result_error_nomem(ctx);
-    return;
-  }
-  if( p->bGram ){
-    rc = specGramValues(&p->gram, aSigma, &st);
-  }else if( p->opt.eMethod==OPT_METHOD_GRAM ){
-    /* n <= d rows, kept: their n x n Gram matrix */
-    rc = specGramSmall(p->aRow, (int)p->nRow, (int)p->nDim, p->opt.bCenter,
-                       aSigma, &st);
-  }else{
-    rc = specSingularValues(p->aRow, p->nRow, p->nDim, p->opt.bCenter, aSigma,
-                            &st);
-  }
-  if( rc!=SPEC_OK ){
-    aggSpecError(ctx, rc, &st, p);
-  }else{
-    zJson = vecToJson(aSigma, nVal, 0, &nOut);
-    if( zJson==0 ){
-      sqlite3_result_error_nomem(ctx);
-    }else{
-      sqlite3_result_text64(ctx, zJson, (sqlite3_uint64)nOut, sqlite3_free,
-                            SQLITE_UTF8);
-      sqlite3_result_subtype(ctx, SVD_JSON_SUBTYPE);
-    }
-  }
-  sqlite3_free(aSigma);
-  aggFree(p);
 }
 
 /* svd_basis(X, K [, OPTIONS]): step */
@@ -467,107 +383,69 @@ void aggBasisStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   aggAddRow(ctx, p, argv[0], argc>2 ? argv[2] : 0);
 }
 
-/*
-** A method=gram group of n <= d rows is still kept as rows; a final step
-** that needs the d x d matrix (svd_basis, svd_state) moves them into it.
-** Returns 1, or 0 after reporting an error (and freeing the group).
-*/
-static int aggGramAtLast(sqlite3_context *ctx, AggSpectrum *p){
-  char *zErr = 0;
-  int rc;
-  if( p->opt.eMethod!=OPT_METHOD_GRAM || p->bGram ) return 1;
-  rc = aggMoveToGram(p, &zErr);
-  if( rc==SQLITE_OK ) return 1;
-  aggFree(p);
-  svdResultError(ctx, rc, zErr);
-  return 0;
-}
-
-/* svd_basis(X, K [, OPTIONS]): final */
-void aggBasisFinal(sqlite3_context *ctx){
-  AggSpectrum *p = aggFinalGroup(ctx);
-  sqlite3_int64 nMax;
-  BasisData bd;
-  SpecStatus st;
-  int rc;
-
-  if( p==0 ) return;
-  nMax = p->nRow<p->nDim ? p->nRow : p->nDim;
-  if( p->nK>nMax ){
-    svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
-        "svd_basis(): K is %lld but the group has %lld rows of %lld "
-        "dimensions; K may be at most min(n, d) = %lld",
-        p->nK, p->nRow, p->nDim, nMax));
-    aggFree(p);
-    return;
-  }
-  /* n <= d rows, kept: directions come from the d x d matrix all the same */
-  if( !aggGramAtLast(ctx, p) ) return;
-  if( nMax>SPEC_MAX_K && !p->bGram ){
-    aggSpecError(ctx, SPEC_TOOBIG, &st, p);
-    aggFree(p);
-    return;
-  }
-  if( !p->bGram && 5*nMax*nMax*(sqlite3_int64)sizeof(double)>AGG_MAX_BYTES ){
-    /* specBasis keeps five k x k matrices, in one SQLite allocation */
-    svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
-        "svd_basis(): the exact method's workspace for min(n, d) = %lld is "
-        "over SQLite's 2 GiB allocation limit (at most 7298); method=gram "
-        "takes d up to %d", nMax, GRAM_MAX_D));
-    aggFree(p);
-    return;
-  }
-  rc = basisAlloc(&bd, p->nRow, (int)p->nDim, (int)p->nK, p->opt.bCenter);
-  if( rc ){
-    aggFree(p);
-    sqlite3_result_error_nomem(ctx);
-    return;
-  }
-  if( p->bGram ){
-    rc = specGramBasis(&p->gram, (int)p->nK, bd.aMean, bd.aSigma, bd.aDir,
-                       &st);
-  }else{
-    rc = specBasis(p->aRow, p->nRow, p->nDim, p->opt.bCenter, (int)p->nK,
-                   bd.aMean, bd.aSigma, bd.aDir, &st);
-  }
-  if( rc!=SPEC_OK ){
-    aggSpecError(ctx, rc, &st, p);
-  }else{
-    basisResult(ctx, &bd);
-  }
-  basisFree(&bd);
-  aggFree(p);
-}
-
 /* svd_state(X [, OPTIONS]): step */
 void aggStateStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   AggSpectrum *p = aggContext(ctx, "svd_state");
   if( p ) aggAddRow(ctx, p, argv[0], argc>1 ? argv[1] : 0);
 }
 
-/*
-** svd_state(X [, OPTIONS]): final. The state of the group's rows (state.c
-** has the BLOB): exact when the rows are kept, gram when they stream
-** (method=gram always, as auto on a large group).
-*/
-void aggStateFinal(sqlite3_context *ctx){
-  AggSpectrum *p = aggFinalGroup(ctx);
-  SpecState s;
-  SpecStatus st;
-  int rc;
+sqlite3_int64 aggRows(const AggSpectrum *p){
+  return p->nRow - p->iFirst;
+}
 
-  if( p==0 || !aggGramAtLast(ctx, p) ) return;
+/*
+** A window frame drops the row pX (NULL: nothing, as xStep skipped it).
+** Rows leave a frame in the order they came, so it is the oldest; a row
+** equal to it is looked for further in when it is not (any equal row
+** will do: the group is the same). A frame whose rows stream (they went to
+** gram before the first result) cannot drop one: an error.
+*/
+static void aggInverse(sqlite3_context *ctx, sqlite3_value *pX){
+  AggSpectrum *p = sqlite3_aggregate_context(ctx, 0);
+  sqlite3_int64 i, d;
+  char *zErr = 0;
+  int rc;
+  if( p==0 || sqlite3_value_type(pX)==SQLITE_NULL || p->zFunc==0 ) return;
   if( p->bGram ){
-    rc = mergeFromGram(&p->gram, p->nRow, &s);
-  }else{
-    rc = mergeFromRows(p->aRow, p->nRow, (int)p->nDim, p->opt.bCenter, &s,
-                       &st);
+    aggFree(p);
+    svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
+        "%s(): this window frame streamed its rows (more than 16 MiB of them "
+        "before its first result), so it cannot drop one; use "
+        "method=exact", p->zFunc));
+    return;
   }
-  if( rc!=SPEC_OK ){
-    aggSpecError(ctx, rc, &st, p);
-  }else{
-    stateResult(ctx, &s);
-    mergeFree(&s);
+  d = p->nDim;
+  rc = vecReadRow(pX, p->zFunc, p->iFirst+1, &p->buf, &zErr);
+  if( rc ){
+    aggFree(p);
+    svdResultError(ctx, rc, zErr);
+    return;
   }
-  aggFree(p);
+  for(i=p->iFirst; i<p->nRow; i++){
+    if( p->buf.n==d
+     && memcmp(p->aRow + i*d, p->buf.a, sizeof(double)*(size_t)d)==0 ) break;
+  }
+  if( i==p->nRow ) return;  /* not a row of the frame: nothing to drop */
+  if( i>p->iFirst ){
+    memmove(p->aRow + (p->iFirst+1)*d, p->aRow + p->iFirst*d,
+            sizeof(double)*(size_t)((i - p->iFirst)*d));
+  }
+  p->iFirst++;
+  p->bDirty = 1;
+  if( p->iFirst==p->nRow ){
+    p->iFirst = p->nRow = 0;
+  }else if( p->iFirst>=1024 && p->iFirst*2>=p->nRow ){
+    /* move the frame down once the dropped rows are half the buffer */
+    memmove(p->aRow, p->aRow + p->iFirst*d,
+            sizeof(double)*(size_t)((p->nRow - p->iFirst)*d));
+    p->nRow -= p->iFirst;
+    p->iFirst = 0;
+  }
+}
+
+/* svd_spectrum(X [, OPTIONS]), svd_basis(X, K [, OPTIONS]) and
+** svd_state(X [, OPTIONS]) OVER (...): inverse */
+void aggRowsInverse(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  (void)argc;
+  aggInverse(ctx, argv[0]);
 }

@@ -96,15 +96,12 @@ static uint64_t basisGet64(const unsigned char *z){
   return v;
 }
 
-void basisResult(sqlite3_context *ctx, const BasisData *p){
+unsigned char *basisEncode(const BasisData *p, sqlite3_uint64 *pnByte){
   sqlite3_uint64 nVal = (sqlite3_uint64)p->nDim*2 + p->nK
                       + (sqlite3_uint64)p->nK*p->nDim;
   sqlite3_uint64 nByte = BASIS_HEADER + 8*nVal, i;
   unsigned char *z = sqlite3_malloc64(nByte);
-  if( z==0 ){
-    sqlite3_result_error_nomem(ctx);
-    return;
-  }
+  if( z==0 ) return 0;
   memcpy(z, BASIS_MAGIC, 4);
   basisPut32(z+4, BASIS_VERSION);
   basisPut32(z+8, p->bCenter ? BASIS_CENTER : 0);
@@ -118,7 +115,18 @@ void basisResult(sqlite3_context *ctx, const BasisData *p){
     memcpy(&u, &p->aMean[i], 8);
     basisPut64(z + BASIS_HEADER + 8*i, u);
   }
-  sqlite3_result_blob64(ctx, z, nByte, sqlite3_free);
+  *pnByte = nByte;
+  return z;
+}
+
+void basisResult(sqlite3_context *ctx, const BasisData *p){
+  sqlite3_uint64 nByte = 0;
+  unsigned char *z = basisEncode(p, &nByte);
+  if( z==0 ){
+    sqlite3_result_error_nomem(ctx);
+  }else{
+    sqlite3_result_blob64(ctx, z, nByte, sqlite3_free);
+  }
 }
 
 /* A BASIS argument, checked, read in place. */

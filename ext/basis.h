@@ -25,6 +25,9 @@ int basisAlloc(BasisData *p, sqlite3_int64 nRow, int nDim, int nK,
                int bCenter);
 void basisFree(BasisData *p);
 
+/* *p as the BLOB (from sqlite3_malloc64; *pnByte its size), or 0 (OOM). */
+unsigned char *basisEncode(const BasisData *p, sqlite3_uint64 *pnByte);
+
 /* Encode *p as the result of ctx: the BLOB, or an out-of-memory error. */
 void basisResult(sqlite3_context *ctx, const BasisData *p);
 

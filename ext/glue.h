@@ -30,16 +30,22 @@ void embDimsFunc(sqlite3_context*, int, sqlite3_value**);
 
 /* aggregate.c */
 void aggSpectrumStep(sqlite3_context*, int, sqlite3_value**);
-void aggSpectrumFinal(sqlite3_context*);
 void aggBasisStep(sqlite3_context*, int, sqlite3_value**);
-void aggBasisFinal(sqlite3_context*);
 
 void aggStateStep(sqlite3_context*, int, sqlite3_value**);
+void aggRowsInverse(sqlite3_context*, int, sqlite3_value**);
+
+/* final.c */
+void aggSpectrumFinal(sqlite3_context*);
+void aggSpectrumValue(sqlite3_context*);
+void aggBasisFinal(sqlite3_context*);
+void aggBasisValue(sqlite3_context*);
 void aggStateFinal(sqlite3_context*);
+void aggStateValue(sqlite3_context*);
 
 /* state.c */
 struct SpecState;
-void stateResult(sqlite3_context*, const struct SpecState*);
+unsigned char *stateEncode(const struct SpecState*, sqlite3_uint64 *pnByte);
 void stateMergeStep(sqlite3_context*, int, sqlite3_value**);
 void stateMergeFinal(sqlite3_context*);
 void stateSpectrumFunc(sqlite3_context*, int, sqlite3_value**);

@@ -395,7 +395,16 @@ static int gramSettle(SpecGram *p){
     p->pHelper = 0;
   }
   if( rc==SPEC_OK && p->acc2.aM2 ){
-    gramAccCombine(&p->acc, &p->acc2, p->nDim, p->bCenter);
+    GramAcc *b = &p->acc2;
+    int d = p->nDim;
+    gramAccCombine(&p->acc, b, d, p->bCenter);
+    /* empty again, so that rows may still be added after a settle (a
+    ** window frame's value is read while its rows keep coming) */
+    memset(b->aMean, 0, sizeof(double)*(size_t)d*3);
+    memset(b->aM2, 0, sizeof(double)*(size_t)d*d);
+    b->nRow = 0;
+    b->eScale = 0;
+    b->rMax = 0.0;
   }
   return rc;
 }

@@ -97,16 +97,12 @@ static sqlite3_uint64 stateMatValues(int bGram, sqlite3_uint64 d,
   return bGram ? d*(d+1)/2 : k*d - k*(k-1)/2;
 }
 
-/* Encode *p as the result of ctx. */
-void stateResult(sqlite3_context *ctx, const SpecState *p){
+unsigned char *stateEncode(const SpecState *p, sqlite3_uint64 *pnByte){
   int d = p->nDim, bGram = p->eMethod==MERGE_GRAM, i, j;
   sqlite3_uint64 nByte = STATE_HEADER + 8*((sqlite3_uint64)d*2
                        + stateMatValues(bGram, d, p->nK));
   unsigned char *z = sqlite3_malloc64(nByte), *w;
-  if( z==0 ){
-    sqlite3_result_error_nomem(ctx);
-    return;
-  }
+  if( z==0 ) return 0;
   memcpy(z, STATE_MAGIC, 4);
   statePut32(z+4, STATE_VERSION);
   statePut32(z+8, p->bCenter ? STATE_CENTER : 0);
@@ -127,7 +123,19 @@ void stateResult(sqlite3_context *ctx, const SpecState *p){
       for(j=i; j<d; j++, w+=8) statePutDouble(w, p->aMat[(size_t)i*d + j]);
     }
   }
-  sqlite3_result_blob64(ctx, z, nByte, sqlite3_free);
+  *pnByte = nByte;
+  return z;
+}
+
+/* Encode *p as the result of ctx. */
+static void stateResult(sqlite3_context *ctx, const SpecState *p){
+  sqlite3_uint64 nByte = 0;
+  unsigned char *z = stateEncode(p, &nByte);
+  if( z==0 ){
+    sqlite3_result_error_nomem(ctx);
+  }else{
+    sqlite3_result_blob64(ctx, z, nByte, sqlite3_free);
+  }
 }
 
 static const char *stateTypeName(int eType){

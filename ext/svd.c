@@ -36,15 +36,6 @@ static const struct {
   { "emb_f32",      2, SVD_SCALAR,                       embF32Func, 0, 0 },
   { "emb_json",     1, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, embJsonFunc, 0, 0 },
   { "emb_dims",     1, SVD_SCALAR,                       embDimsFunc, 0, 0 },
-  /* aggregate.c */
-  { "svd_spectrum", 1, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, 0,
-    aggSpectrumStep, aggSpectrumFinal },
-  { "svd_spectrum", 2, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, 0,
-    aggSpectrumStep, aggSpectrumFinal },
-  { "svd_basis",    2, SVD_SCALAR, 0, aggBasisStep, aggBasisFinal },
-  { "svd_basis",    3, SVD_SCALAR, 0, aggBasisStep, aggBasisFinal },
-  { "svd_state",    1, SVD_SCALAR, 0, aggStateStep, aggStateFinal },
-  { "svd_state",    2, SVD_SCALAR, 0, aggStateStep, aggStateFinal },
   /* state.c */
   { "svd_merge",    1, SVD_SCALAR, 0, stateMergeStep, stateMergeFinal },
   { "svd_state_spectrum", 1, SVD_SCALAR|SQLITE_RESULT_SUBTYPE,
@@ -63,6 +54,26 @@ static const struct {
   { "svd_effective_rank",      1, SVD_SCALAR, measEffectiveRankFunc, 0, 0 },
   { "svd_participation_ratio", 1, SVD_SCALAR, measParticipationFunc, 0, 0 },
   { "svd_components_for",      2, SVD_SCALAR, measComponentsForFunc, 0, 0 },
+};
+
+/* Aggregates that are also window functions: steps and inverse in
+** aggregate.c, final and value in final.c. */
+static const struct {
+  const char *zName;
+  int nArg;
+  int eFlags;
+  void (*xStep)(sqlite3_context*, int, sqlite3_value**);
+  void (*xFinal)(sqlite3_context*);
+  void (*xValue)(sqlite3_context*);
+} aSvdWindow[] = {
+  { "svd_spectrum", 1, SVD_SCALAR|SQLITE_RESULT_SUBTYPE,
+    aggSpectrumStep, aggSpectrumFinal, aggSpectrumValue },
+  { "svd_spectrum", 2, SVD_SCALAR|SQLITE_RESULT_SUBTYPE,
+    aggSpectrumStep, aggSpectrumFinal, aggSpectrumValue },
+  { "svd_basis",    2, SVD_SCALAR, aggBasisStep, aggBasisFinal, aggBasisValue },
+  { "svd_basis",    3, SVD_SCALAR, aggBasisStep, aggBasisFinal, aggBasisValue },
+  { "svd_state",    1, SVD_SCALAR, aggStateStep, aggStateFinal, aggStateValue },
+  { "svd_state",    2, SVD_SCALAR, aggStateStep, aggStateFinal, aggStateValue },
 };
 
 static const struct {
@@ -117,6 +128,15 @@ int sqlite3_svd_init(sqlite3 *db, char **pzErrMsg,
     if( rc!=SQLITE_OK && pzErrMsg ){
       *pzErrMsg = sqlite3_mprintf("svd: cannot register %s(): %s",
                                   aSvdFunc[i].zName, sqlite3_errmsg(db));
+    }
+  }
+  for(i=0; rc==SQLITE_OK && i<sizeof(aSvdWindow)/sizeof(aSvdWindow[0]); i++){
+    rc = sqlite3_create_window_function(db, aSvdWindow[i].zName,
+        aSvdWindow[i].nArg, aSvdWindow[i].eFlags, 0, aSvdWindow[i].xStep,
+        aSvdWindow[i].xFinal, aSvdWindow[i].xValue, aggRowsInverse, 0);
+    if( rc!=SQLITE_OK && pzErrMsg ){
+      *pzErrMsg = sqlite3_mprintf("svd: cannot register %s(): %s",
+                                  aSvdWindow[i].zName, sqlite3_errmsg(db));
     }
   }
   for(i=0; rc==SQLITE_OK && i<sizeof(aSvdModule)/sizeof(aSvdModule[0]); i++){

@@ -12,6 +12,11 @@ Data sets are built once and cached under build/bench/ (about 3.5 GB):
           the group column (as one would create for a GROUP BY); run with
           the default (exact) method and, as groups-gram, with method=gram
   big     2,000,000 x 256, one group (ours only for memory; numpy once)
+  shards  the big data set split into 8 shard files, its spectrum by
+          examples/shards.py (svd_state per shard, svd_merge in a tree) on
+          a local Dask cluster of 2 worker processes, started by the run
+          and counted in its time, against the single-file query; the
+          table shows both times and how far the two spectra differ
   import  500,000 x 256 float32 .npy (512 MB) into a new table: ours
           INSERT ... SELECT FROM emb_read_npy(), numpy's np.load plus
           executemany of the rows' BLOBs; the table shows rows per second
@@ -180,6 +185,63 @@ def dataset(kind):
     return path, "synthetic"
 
 
+SHARDS = 8
+
+
+def shard_files(big):
+    """The big data set split into SHARDS files, rows by id modulo SHARDS."""
+    folder = os.path.join(CACHE, "shards")
+    paths = [os.path.join(folder, f"shard-{i}.db") for i in range(SHARDS)]
+    if not all(os.path.exists(p) for p in paths):
+        os.makedirs(folder, exist_ok=True)
+        print(f"bench: splitting {big} into {SHARDS} shards (once) ...", flush=True)
+        for i, path in enumerate(paths):
+            if os.path.exists(path + ".tmp"):
+                os.remove(path + ".tmp")
+            db = sqlite3.connect(path + ".tmp")
+            db.execute("PRAGMA journal_mode=OFF")
+            db.execute("ATTACH ? AS big", (big,))
+            db.execute("CREATE TABLE emb AS SELECT * FROM big.emb WHERE id % ? = ?", (SHARDS, i))
+            db.commit()
+            db.close()
+            os.replace(path + ".tmp", path)
+    return paths
+
+
+def bench_shards(ext, env, runs):
+    """(single-file seconds, sharded seconds, sigma^2 difference / sigma_1^2,
+    largest relative difference of the sigma >= 1e-3 sigma_1)."""
+    import json
+    big, _ = dataset("big")
+    paths = shard_files(big)
+    single, sharded = [], []
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = subprocess.run([PY, "-c", OURS_SPECTRUM, big, ext], check=True,
+                             stdout=subprocess.PIPE, text=True, env=env).stdout
+        single.append(time.perf_counter() - t)
+        want = json.loads(out)
+        t = time.perf_counter()
+        out = subprocess.run([PY, os.path.join(ROOT, "examples", "shards.py"), "--ext", ext,
+                              "--query", "SELECT 'all', vec FROM emb"] + paths, check=True,
+                             stdout=subprocess.PIPE, text=True, env=env).stdout
+        sharded.append(time.perf_counter() - t)
+        got = json.loads(out.split("\t", 1)[1])
+    s1 = want[0]
+    err2 = max(abs((g / s1) ** 2 - (w / s1) ** 2) for g, w in zip(got, want))
+    rel = max(abs(g - w) / w for g, w in zip(got, want) if w >= 1e-3 * s1)
+    return statistics.median(single), statistics.median(sharded), err2, rel
+
+
+OURS_SPECTRUM = r"""
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.enable_load_extension(True)
+db.load_extension(sys.argv[2])
+print(db.execute("SELECT svd_spectrum(vec) FROM emb").fetchone()[0])
+"""
+
+
 def better_kernels(core):
     """(feature, OPENBLAS_CORETYPE) when OpenBLAS chose Prescott on a CPU
     that has AVX-512 or AVX2, as OpenBLAS 0.3.21 does on CPUs newer than it."""
@@ -273,6 +335,13 @@ def main():
         print(f"| import .npy, {IMPORT_ROWS:,} x 256, into a table | {IMPORT_ROWS / mo:,.0f} rows/s "
               f"({mo:.3f} s) | {IMPORT_ROWS / mn:,.0f} rows/s ({mn:.3f} s) | {mn / mo:.1f}x | | "
               f"{max(rss) / 2**20:.0f} MiB |")
+    if not args.only or "shards" in args.only.split(","):
+        single, sharded, err2, rel = bench_shards(ext, env, 1 if args.runs < 3 else 2)
+        print(f"| 2,000,000 x 256 in {SHARDS} shard files, Dask (2 workers, start-up included) "
+              f"| {sharded:.3f} s | single file (ours): {single:.3f} s | {single / sharded:.2f}x | | |")
+        print(f"\nshards: the merged spectrum against the single file's: sigma^2 within "
+              f"{err2:.2g} of sigma_1^2 (gram bound 1e-12), sigma >= 1e-3 sigma_1 within "
+              f"{rel:.2g} relative")
     big = [r for r in rows if r[0].startswith("2,000,000")]
     if big:
         bound = 64 * 2**20 + 3 * 256 * 256 * 8

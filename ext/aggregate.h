@@ -1,0 +1,74 @@
+/*
+** aggregate.h: a group's rows as svd_spectrum, svd_basis and svd_state
+** take them in (aggregate.c: xStep, and xInverse for window frames), and
+** the results computed from them (final.c: xFinal, and xValue for window
+** frames).
+*/
+#ifndef SVD_AGGREGATE_H
+#define SVD_AGGREGATE_H
+
+#include "gram.h"
+#include "options.h"
+#include "spectrum.h"
+#include "vector.h"
+
+#include "sqlite3ext.h"
+
+/* The most row data one group may keep: 2 GiB less 16 MiB of headroom. */
+#define AGG_MAX_BYTES ((sqlite3_int64)0x7f000000)
+
+/* Groups of at least this many values check for an interrupt. */
+#define AGG_PROBE_VALUES ((sqlite3_int64)1<<20)
+
+/*
+** A group, or a window frame. Rows iFirst .. nRow-1 of aRow are the
+** group's (iFirst > 0 only once a window frame has dropped rows), unless
+** they stream into gram (bGram), which then holds all nRow of them.
+*/
+typedef struct AggSpectrum AggSpectrum;
+struct AggSpectrum {
+  double *aRow;           /* nRow x nDim values, row-major */
+  sqlite3_int64 nRow;     /* non-NULL rows kept (or streamed) */
+  sqlite3_int64 iFirst;   /* window frames: rows before it were dropped */
+  sqlite3_int64 nRowAlloc;/* rows aRow has room for */
+  sqlite3_int64 nDim;     /* d, set by the first non-NULL row */
+  VecBuf buf;             /* the current row, parsed */
+  char *zOpt;             /* OPTIONS text of the first row ('' if none) */
+  SvdOptions opt;         /* zOpt, parsed */
+  const char *zFunc;      /* "svd_spectrum", ..., for errors */
+  int bGram;              /* rows go to gram, not aRow */
+  SpecGram gram;          /* the streaming accumulator, when bGram */
+  sqlite3_int64 nK;       /* svd_basis: K of the first row; 0 before it */
+  int bWindow;            /* xValue has been called: a window frame */
+  int bDirty;             /* rows came or went since pCache was computed */
+  unsigned char *pCache;  /* the last xValue result, nCache bytes */
+  sqlite3_int64 nCache;
+};
+
+/* Free everything p holds (it stays usable, empty). */
+void aggFree(AggSpectrum *p);
+
+/* The number of rows in the group (or frame). */
+sqlite3_int64 aggRows(const AggSpectrum *p);
+
+/* Start p's streaming accumulator (empty). SQLITE_OK, SQLITE_NOMEM or
+** SQLITE_ERROR with *pzErr (d above gram's limit). */
+int aggStartGram(AggSpectrum *p, SpecGram *pGram, char **pzErr);
+
+/* One row into pGram. SQLITE_OK, SQLITE_NOMEM or SQLITE_ERROR (*pzErr). */
+int aggGramAdd(AggSpectrum *p, SpecGram *pGram, const double *aRow,
+               char **pzErr);
+
+/* Move the kept rows into p->gram, which streams the rest (SQLITE_OK,
+** SQLITE_NOMEM or SQLITE_ERROR with *pzErr). */
+int aggMoveToGram(AggSpectrum *p, char **pzErr);
+
+/* A failed numerics call (SPEC_* rc) as the SQL error of ctx. */
+void aggSpecError(sqlite3_context *ctx, int rc, const SpecStatus *pSt,
+                  const AggSpectrum *p);
+
+/* Before a large group's computation: 1 after reporting a pending
+** interrupt (the group freed); else 0, with the numerics' probe set. */
+int aggInterrupted(sqlite3_context *ctx, AggSpectrum *p);
+
+#endif /* SVD_AGGREGATE_H */
