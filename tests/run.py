@@ -80,6 +80,7 @@ def main():
         ("reference_gram", [py, "tests/reference_gram.py", args.ext], pyenv),
         ("reference_extremes", [py, "tests/reference_extremes.py", args.ext], pyenv),
         ("reference_state", [py, "tests/reference_state.py", args.ext], pyenv),
+        ("reference_window", [py, "tests/reference_window.py", args.ext], pyenv),
         ("reference_emb", [py, "tests/reference_emb.py", args.ext], pyenv),
         ("threads", [py, "tests/threads.py", args.ext], pyenv),
         ("importers", [py, "tests/importers.py", args.ext], pyenv),
