@@ -100,3 +100,14 @@ WITH b AS (
 )
 SELECT CASE WHEN top <= 6 THEN 'high end' ELSE 'low end' END AS side, word, pc1
 FROM placed WHERE top <= 6 OR bottom <= 6 ORDER BY pc1 DESC;
+
+.print
+.print == 7. The random words' spectrum as rarer words join ==
+.print A running window, OVER (ORDER BY freq_rank), gives each word the spectrum of
+.print itself and every more frequent random word. Its effective rank climbs
+.print toward the 100 dimensions: random words fill new directions as they come.
+SELECT n, freq_rank, word, round(erank, 2) AS erank FROM (
+  SELECT row_number() OVER (ORDER BY w.freq_rank) AS n, w.freq_rank, w.word,
+         svd_effective_rank(svd_spectrum(e.vec) OVER (ORDER BY w.freq_rank)) AS erank
+  FROM emb e JOIN words w USING(id) WHERE w.category = 'random'
+) WHERE n IN (10, 25, 50, 100, 200, 300);

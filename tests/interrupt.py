@@ -22,6 +22,10 @@ QUERIES = [
     "SELECT svd_spectrum(vec, 'method=gram') FROM big",
     "SELECT length(svd_basis(vec, 3)) FROM big",
     "SELECT grp, svd_spectrum(vec) FROM big GROUP BY grp",
+    # window frames: a whole partition, and a sliding frame
+    "SELECT count(s) FROM (SELECT svd_spectrum(vec) OVER (PARTITION BY grp) AS s FROM big)",
+    "SELECT count(s) FROM (SELECT svd_spectrum(vec) OVER (ORDER BY rowid ROWS 99 PRECEDING)"
+    " AS s FROM big WHERE rowid <= 3000)",
 ]
 
 

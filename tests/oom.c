@@ -66,6 +66,10 @@ static const char *azQuery[] = {
   " hex(svd_basis(v, 2)), hex(svd_basis(v, 2, 'method=gram'))"
   " FROM t WHERE rowid<=12 GROUP BY grp",
   "SELECT svd_basis_json(svd_basis(v, 2)) FROM t",
+  /* window frames: sliding (rows dropped), running and whole partitions */
+  "SELECT svd_spectrum(v) OVER (ORDER BY rowid ROWS 6 PRECEDING),"
+  " hex(svd_basis(v, 2, 'method=gram') OVER (PARTITION BY grp)),"
+  " hex(svd_state(v) OVER (ORDER BY rowid)) FROM t WHERE rowid<=20",
   /* states: built per group (exact and gram), merged, read */
   "SELECT svd_state_spectrum(svd_merge(s)), svd_state_json(svd_merge(s)),"
   " hex(svd_state_basis(svd_merge(s), 2)) FROM (SELECT svd_state(v) AS s"

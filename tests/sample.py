@@ -105,12 +105,30 @@ def main():
                               text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
         check(proc.returncode == 0 and proc.stderr == "", "demo runs",
               f"exit {proc.returncode}: {proc.stderr.strip()}")
-        for section in ("== 1.", "== 2.", "== 3.", "== 4.", "== 5.", "== 6."):
+        for section in ("== 1.", "== 2.", "== 3.", "== 4.", "== 5.", "== 6.", "== 7."):
             check(section in proc.stdout, f"demo prints section {section}", proc.stdout[-300:])
         # the last section's table has its two rows
-        tail = proc.stdout.split("== 6.")[-1]
+        tail = proc.stdout.split("== 6.")[-1].split("== 7.")[0]
         ends = [l.split("│")[2].strip() for l in tail.splitlines() if l.startswith("│ high") or l.startswith("│ low")]
         check(ends == order[:6] + order[-6:], "demo prints the last table", str(ends))
+        # section 7: the running window's effective rank against numpy on
+        # the first n random words by frequency
+        seven = proc.stdout.split("== 7.")[-1]
+        got7 = {int(c[1]): float(c[4]) for c in (l.split("│") for l in seven.splitlines())
+                if len(c) == 6 and c[1].strip().isdigit()}
+        rnd = [np.frombuffer(v, dtype="<f4") for (v,) in sqlite3.connect(path).execute(
+            "SELECT e.vec FROM emb e JOIN words w USING(id) WHERE w.category = 'random' "
+            "ORDER BY w.freq_rank")]
+        bad7 = []
+        for n7, er in got7.items():
+            x = np.array(rnd[:n7], dtype=np.float64)
+            s7 = np.linalg.svd(x - x.mean(axis=0), compute_uv=False)
+            p7 = s7 / s7.sum()
+            p7 = p7[p7 > 0]
+            if abs(round(float(np.exp(-(p7 * np.log(p7)).sum())), 2) - er) > 1e-9:
+                bad7.append(n7)
+        check(sorted(got7) == [10, 25, 50, 100, 200, 300] and not bad7,
+              "demo section 7: running erank vs numpy", f"{sorted(got7)} {bad7}")
         # README's excerpt of the demo output is real output
         with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
             readme = f.read()

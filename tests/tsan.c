@@ -39,6 +39,11 @@ static const char *azQuery[] = {
   "SELECT group_concat(s, ';') FROM (SELECT grp, svd_spectrum(vec) AS s"
   " FROM small GROUP BY grp)",
   "SELECT hex(svd_basis(vec, 4, 'method=gram')) FROM big",
+  /* window frames: sliding, and whole partitions */
+  "SELECT group_concat(s, ';') FROM (SELECT svd_spectrum(vec) OVER"
+  " (ORDER BY rowid ROWS 12 PRECEDING) AS s FROM small)",
+  "SELECT group_concat(hex(b), ';') FROM (SELECT svd_basis(vec, 2) OVER"
+  " (PARTITION BY grp) AS b FROM small)",
   "SELECT hex(svd_basis(vec, 3)) FROM small",
 };
 #define N_QUERY (int)(sizeof(azQuery)/sizeof(azQuery[0]))
