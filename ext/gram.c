@@ -625,13 +625,14 @@ int specGramMatValues(double *aM2, int d, int s, int e, double *sigma,
   return gramEigenSigma(aM2, d, s, e, sigma, pStatus);
 }
 
-/* The mean of the rows added to p, as hi + lo (TwoSum of shift and mean of
-** y), into aMean[0..2d-1]; zeros when p does not center. */
-static void gramMeanParts(const SpecGram *p, double *aMean){
+/* The mean of the rows added to p, times 2^-e, as hi + lo (TwoSum of the
+** shift and the mean of y), into aMean[0..2d-1]; zeros when p does not
+** center. */
+static void gramMeanParts(const SpecGram *p, int e, double *aMean){
   int d = p->nDim, j;
   for(j=0; j<d; j++){
-    double a = p->bCenter ? p->aShift[j] : 0.0;
-    double b = p->bCenter ? ldexp(p->acc.aMean[j], p->acc.eScale) : 0.0;
+    double a = p->bCenter ? ldexp(p->aShift[j], -e) : 0.0;
+    double b = p->bCenter ? ldexp(p->acc.aMean[j], p->acc.eScale - e) : 0.0;
     double s = a + b, bb = s - a;
     aMean[j] = s;
     aMean[d+j] = (a - (s - bb)) + (b - bb);
@@ -646,14 +647,14 @@ int specGramBasis(SpecGram *p, int nK, double *aMean, double *sigma,
   if( nK<1 || nK>p->nDim || nK>p->acc.nRow ) return SPEC_TOOBIG;
   rc = specGramMatBasis(p->acc.aM2, p->nDim, nK, p->acc.eScale, sigma, dir,
                         pStatus);
-  gramMeanParts(p, aMean);
+  gramMeanParts(p, 0, aMean);
   return rc;
 }
 
 int specGramExport(SpecGram *p, double *aMean, double *aM2, int *pE){
   int rc = gramSettle(p);
   if( rc ) return rc;
-  gramMeanParts(p, aMean);
+  gramMeanParts(p, p->acc.eScale, aMean);
   memcpy(aM2, p->acc.aM2, sizeof(double)*(size_t)p->nDim*p->nDim);
   *pE = p->acc.eScale;
   return SPEC_OK;

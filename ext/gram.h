@@ -92,8 +92,9 @@ int specGramSmall(double *a, int n, int d, int bCenter, double *sigma,
 
 /*
 ** For the states (state.c): all rows added to p settled into one
-** accumulator, copied out as the mean (2*d, hi + lo), the d x d co-moment
-** matrix aM2 (upper triangle; the true one is 2^(2e) times it) and *pE = e.
+** accumulator, copied out as the mean (2*d, hi + lo; the true one is 2^e
+** times it), the d x d co-moment matrix aM2 (upper triangle; the true one
+** is 2^(2e) times it) and *pE = e.
 ** SPEC_OK or SPEC_NOMEM.
 */
 int specGramExport(SpecGram *p, double *aMean, double *aM2, int *pE);

@@ -27,9 +27,9 @@
 #include <math.h>
 #include <string.h>
 
-/* Blocks of a merge are brought to a common power-of-two scale; those
-** below the largest by more than this many binary orders are negligible. */
-#define MERGE_BIG_EXP 400
+/* The largest scale a merged state may take: past it the values are far
+** beyond a double's range, from a crafted BLOB (state.c reads up to 4400). */
+#define MERGE_MAX_EXP 4000
 
 int mergeAlloc(SpecState *p, int64_t nRow, int nDim, int bCenter,
                int eMethod, int nK){
@@ -107,7 +107,7 @@ int mergeFromRows(double *a, int64_t n, int d, int bCenter, SpecState *p,
   k = m<d ? m : d;
   if( rc==SPEC_OK ) rc = mergeAlloc(p, n, d, bCenter, MERGE_EXACT, k);
   if( rc==SPEC_OK ){
-    for(j=0; j<2*d; j++) p->aMean[j] = ldexp(aMean[j], e);
+    for(j=0; j<2*d; j++) p->aMean[j] = aMean[j];  /* on the scale 2^e */
     p->eScale = e;
     if( k>0 ) rc = mergeLq(b, d, m, p->aMat, pStatus);
   }
@@ -132,75 +132,112 @@ static int mergeOrder(const double *a, int64_t n, int e){
   return mx==0.0 ? INT_MIN : e + ilogb(mx);
 }
 
-/* A state's matrix as a co-moment matrix C (d x d, upper), on the scale
-** 2^(2*eScale) of the state: a copy for gram, S'S for exact. */
-static double *mergeComoments(const SpecState *p){
-  int d = p->nDim;
+/*
+** A state's matrix as a co-moment matrix C (d x d, upper): a copy for
+** gram, S'S for exact, S first scaled near 1 so that its squares cannot
+** overflow. The true C is 2^(2 * *pE) times it; *pO is the binary order of
+** C's largest entry on that scale, halved (INT_MIN for a zero C).
+*/
+static double *mergeComoments(const SpecState *p, int *pE, int *pO){
+  int d = p->nDim, o;
   double *c = specZalloc(sizeof(double)*(size_t)d*d);
   if( c==0 ) return 0;
+  *pE = p->eScale;
   if( p->eMethod==MERGE_GRAM ){
     memcpy(c, p->aMat, sizeof(double)*(size_t)d*d);
-  }else if( p->nK>0 ){
+  }else if( (o = mergeOrder(p->aMat, (int64_t)p->nK*d, 0))!=INT_MIN ){
+    double *t = specMalloc(sizeof(double)*(size_t)p->nK*d);
+    if( t==0 ){
+      specFree(c);
+      return 0;
+    }
+    memcpy(t, p->aMat, sizeof(double)*(size_t)p->nK*d);
+    specScalePow2(t, (int64_t)p->nK*d, -o);
     /* S row-major k x d is the column-major d x k matrix S' */
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, d, p->nK, 1.0,
-                p->aMat, d, 0.0, c, d);
+                t, d, 0.0, c, d);
+    specFree(t);
+    *pE += o;
   }
+  o = mergeOrder(c, (int64_t)d*d, 0);
+  *pO = o==INT_MIN ? INT_MIN : o/2;
   return c;
 }
 
-/*
-** The union's mean from a's and b's (two parts each), with f = n_b/n:
-** mean_a + f*delta, kept as two parts. delta[] = mean_b - mean_a.
-*/
-static void mergeMean(double *aMean, const double *delta, double f, int d){
-  int j;
-  for(j=0; j<d; j++){
-    double hi = aMean[j], t = f*delta[j], s = hi + t, bb = s - hi;
-    double lo = aMean[d+j] + ((hi - (s - bb)) + (t - bb));
-    aMean[j] = s + lo;
-    aMean[d+j] = lo - (aMean[j] - s);
-  }
+/* A part of a mean (on the scale 2^e), on the scale 2^E. */
+static double mergeRescaled(double v, int e, int E){
+  return ldexp(v, e - E);
 }
 
 int mergeStates(SpecState *pAcc, const SpecState *pIn, SpecStatus *pStatus){
   int d = pAcc->nDim, j, rc = SPEC_OK;
   int64_t nA = pAcc->nRow, nB = pIn->nRow;
-  double nTot, w, *delta, *aNew = 0;
-  int eA, eB, eD, E;
+  double nTot, w, f, *delta, *cA = 0, *cB = 0, *aNew = 0;
+  int eA, eB, eD, E, E0, oA = INT_MIN, oB = INT_MIN, eCa = 0, eCb = 0;
+  int bExact = pAcc->eMethod==MERGE_EXACT && pIn->eMethod==MERGE_EXACT;
 
   if( nB>INT64_MAX - nA ) return SPEC_TOOBIG;
   nTot = (double)nA + (double)nB;
   w = sqrt((double)nA/nTot*(double)nB);   /* sqrt(n_a*n_b/n) */
+  f = (double)nB/nTot;
   delta = specZalloc(sizeof(double)*(size_t)d);
   if( delta==0 ) return SPEC_NOMEM;
-  eD = INT_MIN;
-  if( pAcc->bCenter ){
-    for(j=0; j<d; j++){
-      delta[j] = (pIn->aMean[j] - pAcc->aMean[j])
-               + (pIn->aMean[d+j] - pAcc->aMean[d+j]);
-      if( !isfinite(delta[j]) ){
-        specFree(delta);
-        return SPEC_RANGE;
-      }
+
+  /* the matrices' orders: S's, or C's halved, on the true scale */
+  if( bExact ){
+    eA = mergeOrder(pAcc->aMat, (int64_t)pAcc->nK*d, pAcc->eScale);
+    eB = mergeOrder(pIn->aMat, (int64_t)pIn->nK*d, pIn->eScale);
+  }else{
+    cA = mergeComoments(pAcc, &eCa, &oA);
+    cB = mergeComoments(pIn, &eCb, &oB);
+    if( cA==0 || cB==0 ){
+      rc = SPEC_NOMEM;
+      goto merge_out;
     }
-    eD = mergeOrder(delta, d, 0);
-    if( eD!=INT_MIN ) eD += ilogb(w) + 1;
+    eA = oA==INT_MIN ? INT_MIN : eCa + oA;
+    eB = oB==INT_MIN ? INT_MIN : eCb + oB;
   }
 
-  if( pAcc->eMethod==MERGE_EXACT && pIn->eMethod==MERGE_EXACT ){
-    /* [S_a' S_b' w*delta], d x (k_a + k_b + 1), on the largest scale */
+  /* delta = mean_b - mean_a, as halves on the scale 2^E0 (the order of the
+  ** larger mean), so that it stays finite whatever the means; then its
+  ** correction row's order eD = order(w * delta) on the true scale */
+  eD = INT_MIN;
+  E0 = 0;
+  if( pAcc->bCenter ){
+    int mA = mergeOrder(pAcc->aMean, (int64_t)d*2, pAcc->eScale);
+    int mB = mergeOrder(pIn->aMean, (int64_t)d*2, pIn->eScale);
+    E0 = mA>mB ? mA : mB;
+    if( E0==INT_MIN ) E0 = 0;
+  }
+  if( pAcc->bCenter ){
+    for(j=0; j<d; j++){
+      delta[j] = (mergeRescaled(pIn->aMean[j], pIn->eScale, E0+1)
+                  - mergeRescaled(pAcc->aMean[j], pAcc->eScale, E0+1))
+               + (mergeRescaled(pIn->aMean[d+j], pIn->eScale, E0+1)
+                  - mergeRescaled(pAcc->aMean[d+j], pAcc->eScale, E0+1));
+    }
+    eD = mergeOrder(delta, d, E0+1);
+    if( eD!=INT_MIN ) eD += ilogb(w) + 1;
+  }
+  E = eA>eB ? eA : eB;
+  if( eD>E ) E = eD;
+  if( E==INT_MIN ) E = E0;
+  if( E>MERGE_MAX_EXP || E< -MERGE_MAX_EXP ){
+    rc = SPEC_RANGE;
+    goto merge_out;
+  }
+  /* delta on the scale 2^E */
+  specScalePow2(delta, d, E0+1-E);
+
+  if( bExact ){
+    /* [S_a' S_b' w*delta], d x (k_a + k_b + 1), on the scale 2^E */
     int kA = pAcc->nK, kB = pIn->nK, m = kA + kB + (eD!=INT_MIN), k;
     double *b;
-    eA = mergeOrder(pAcc->aMat, (int64_t)kA*d, pAcc->eScale);
-    eB = mergeOrder(pIn->aMat, (int64_t)kB*d, pIn->eScale);
-    E = eA>eB ? eA : eB;
-    if( eD>E ) E = eD;
-    if( E==INT_MIN || (E<=MERGE_BIG_EXP && E>= -MERGE_BIG_EXP) ) E = 0;
     k = m<d ? m : d;
     b = specMalloc(sizeof(double)*(size_t)d*(size_t)(m ? m : 1));
     if( b==0 ){
-      specFree(delta);
-      return SPEC_NOMEM;
+      rc = SPEC_NOMEM;
+      goto merge_out;
     }
     memcpy(b, pAcc->aMat, sizeof(double)*(size_t)kA*d);
     specScalePow2(b, (int64_t)kA*d, pAcc->eScale - E);
@@ -208,67 +245,51 @@ int mergeStates(SpecState *pAcc, const SpecState *pIn, SpecStatus *pStatus){
     specScalePow2(b + (size_t)kA*d, (int64_t)kB*d, pIn->eScale - E);
     if( eD!=INT_MIN ){
       double *c = b + (size_t)(kA + kB)*d;
-      for(j=0; j<d; j++) c[j] = delta[j];
-      specScalePow2(c, d, -E);
-      cblas_dscal(d, w, c, 1);
+      for(j=0; j<d; j++) c[j] = w*delta[j];
     }
     if( k>0 ){
       aNew = specZalloc(sizeof(double)*(size_t)k*d);
       rc = aNew ? mergeLq(b, d, m, aNew, pStatus) : SPEC_NOMEM;
     }
     specFree(b);
-    if( rc==SPEC_OK ){
-      specFree(pAcc->aMat);
-      pAcc->aMat = aNew ? aNew : specZalloc(sizeof(double)*(size_t)d);
-      pAcc->nK = k;
-      pAcc->eScale = E;
-      if( pAcc->aMat==0 ) rc = SPEC_NOMEM;
-    }else{
-      specFree(aNew);
-    }
+    if( rc ) goto merge_out;
+    specFree(pAcc->aMat);
+    pAcc->aMat = aNew ? aNew : specZalloc(sizeof(double)*(size_t)d);
+    aNew = 0;
+    pAcc->nK = k;
+    if( pAcc->aMat==0 ) rc = SPEC_NOMEM;
   }else{
-    /* C_a + C_b + (n_a*n_b/n)*delta*delta', on the largest scale */
-    double *cA = mergeComoments(pAcc), *cB = mergeComoments(pIn);
-    if( cA==0 || cB==0 ){
-      rc = SPEC_NOMEM;
-    }else{
-      eA = mergeOrder(cA, (int64_t)d*d, 0);
-      eA = eA==INT_MIN ? INT_MIN : pAcc->eScale + eA/2;
-      eB = mergeOrder(cB, (int64_t)d*d, 0);
-      eB = eB==INT_MIN ? INT_MIN : pIn->eScale + eB/2;
-      E = eA>eB ? eA : eB;
-      if( eD>E ) E = eD;
-      if( E==INT_MIN || (E<=MERGE_BIG_EXP && E>= -MERGE_BIG_EXP) ) E = 0;
-      specScalePow2(cA, (int64_t)d*d, 2*(pAcc->eScale - E));
-      specScalePow2(cB, (int64_t)d*d, 2*(pIn->eScale - E));
-      cblas_daxpy(d*d, 1.0, cB, 1, cA, 1);
-      if( eD!=INT_MIN ){
-        double *t = specMalloc(sizeof(double)*(size_t)d);
-        if( t==0 ){
-          rc = SPEC_NOMEM;
-        }else{
-          memcpy(t, delta, sizeof(double)*(size_t)d);
-          specScalePow2(t, d, -E);
-          cblas_dsyr(CblasColMajor, CblasUpper, d, w*w, t, 1, cA, d);
-          specFree(t);
-        }
-      }
-      if( rc==SPEC_OK ){
-        specFree(pAcc->aMat);
-        pAcc->aMat = cA;
-        cA = 0;
-        pAcc->nK = d;
-        pAcc->eScale = E;
-        pAcc->eMethod = MERGE_GRAM;
-      }
+    /* C_a + C_b + (n_a*n_b/n)*delta*delta', on the scale 2^(2E) */
+    specScalePow2(cA, (int64_t)d*d, 2*(eCa - E));
+    specScalePow2(cB, (int64_t)d*d, 2*(eCb - E));
+    cblas_daxpy(d*d, 1.0, cB, 1, cA, 1);
+    if( eD!=INT_MIN ){
+      cblas_dsyr(CblasColMajor, CblasUpper, d, w*w, delta, 1, cA, d);
     }
-    specFree(cA);
-    specFree(cB);
+    specFree(pAcc->aMat);
+    pAcc->aMat = cA;
+    cA = 0;
+    pAcc->nK = d;
+    pAcc->eMethod = MERGE_GRAM;
   }
   if( rc==SPEC_OK ){
-    if( pAcc->bCenter ) mergeMean(pAcc->aMean, delta, (double)nB/nTot, d);
+    /* the union's mean, mean_a + f*delta, as two parts on the scale 2^E */
+    for(j=0; j<d && pAcc->bCenter; j++){
+      double hi = mergeRescaled(pAcc->aMean[j], pAcc->eScale, E);
+      double t = f*delta[j], s2 = hi + t, bb = s2 - hi;
+      double lo = mergeRescaled(pAcc->aMean[d+j], pAcc->eScale, E)
+                + ((hi - (s2 - bb)) + (t - bb));
+      pAcc->aMean[j] = s2 + lo;
+      pAcc->aMean[d+j] = lo - (pAcc->aMean[j] - s2);
+    }
+    pAcc->eScale = E;
     pAcc->nRow = nA + nB;
   }
+
+merge_out:
+  specFree(cA);
+  specFree(cB);
+  specFree(aNew);
   specFree(delta);
   return rc;
 }
@@ -327,6 +348,6 @@ int mergeBasis(const SpecState *p, int nK, double *aMean, double *sigma,
     specFree(b);
     if( rc==SPEC_OK ) rc = specUnscale(sigma, nK, p->eScale);
   }
-  for(i=0; i<2*d; i++) aMean[i] = p->aMean[i];
+  for(i=0; i<2*d; i++) aMean[i] = ldexp(p->aMean[i], p->eScale);
   return rc;
 }

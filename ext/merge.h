@@ -24,8 +24,9 @@
 **          are the R of a QR of the (centered) rows.
 **   gram   aMat is C itself, d x d column-major, upper triangle.
 ** Values of aMat are on the scale 2^eScale (exact) or 2^(2*eScale) (gram).
-** aMean is the mean as two parts, mean = aMean[j] + aMean[d+j] (zeros when
-** not centered), so that a large shared mean keeps twice a double's digits.
+** aMean is the mean as two parts on the scale 2^eScale, mean = 2^eScale *
+** (aMean[j] + aMean[d+j]) (zeros when not centered), so that a large shared
+** mean keeps twice a double's digits, and a subnormal one all of its own.
 */
 typedef struct SpecState SpecState;
 struct SpecState {

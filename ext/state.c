@@ -23,10 +23,10 @@
 **       20     4  uint32 k: exact, the rows of S (0 <= k <= min(n-1, d)
 **                 centered, min(n, d) raw); gram, d
 **       24     8  int64 n, the rows summarized
-**       32     4  int32 e, the matrix's power-of-two scale
+**       32     4  int32 e, the power-of-two scale of the mean and matrix
 **       36     4  uint32 reserved, 0
-**       40   8*d  float64 mean (zeros when not centered)
-**            8*d  float64 the mean's low part (mean = hi + lo)
+**       40   8*d  float64 mean times 2^-e (zeros when not centered)
+**            8*d  float64 the mean's low part (mean = 2^e * (hi + lo))
 **                 then, exact: S, k x d upper trapezoidal, row i from its
 **                 diagonal on (d - i values each), times 2^e;
 **                 gram: the co-moment matrix's upper triangle by columns
@@ -44,6 +44,7 @@
 */
 #include "basis.h"
 #include "glue.h"
+#include "gram.h"
 #include "merge.h"
 #include "vector.h"
 
@@ -205,11 +206,11 @@ static int stateOpen(sqlite3_value *pVal, const char *zFunc, SpecState *p,
   nMaxK = (flags & STATE_CENTER) ? (n>d ? d : (uint32_t)(n-1))
                                  : (n>d ? d : (uint32_t)n);
   if( d<1 || n<1 || n>(uint64_t)INT64_MAX || d>(uint64_t)nByte/16
-   || (eMethod==MERGE_GRAM ? k!=d : k>nMaxK) ){
+   || (eMethod==MERGE_GRAM ? k!=d || d>GRAM_MAX_D : k>nMaxK || k>SPEC_MAX_K) ){
     *pzErr = sqlite3_mprintf("%s(): STATE header is inconsistent: n=%llu, "
         "d=%u, k=%u, method %s", zFunc, n, d, k,
-        eMethod==MERGE_GRAM ? "gram (expected k = d)"
-                            : "exact (expected k <= min(n, d), n-1 centered)");
+        eMethod==MERGE_GRAM ? "gram (expected k = d <= 8192)"
+          : "exact (expected k <= min(n, d, 8192), n-1 centered)");
     return SQLITE_ERROR;
   }
   nNeed = STATE_HEADER + 8*((sqlite3_uint64)d*2
@@ -244,6 +245,14 @@ static int stateOpen(sqlite3_value *pVal, const char *zFunc, SpecState *p,
       return SQLITE_ERROR;
     }
   }
+  for(j=0; j<(int)d; j++){
+    if( !isfinite(ldexp(p->aMean[j] + p->aMean[d+j], e)) ){
+      *pzErr = sqlite3_mprintf("%s(): STATE's mean is beyond the range of a "
+          "double in dimension %d; it is corrupted", zFunc, j+1);
+      mergeFree(p);
+      return SQLITE_ERROR;
+    }
+  }
   return SQLITE_OK;
 }
 
@@ -256,12 +265,18 @@ static void stateSpecError(sqlite3_context *ctx, const char *zFunc, int rc,
       sqlite3_result_error_nomem(ctx);
       return;
     case SPEC_TOOBIG:
-      zErr = sqlite3_mprintf("%s(): the merged states would hold more than "
-          "2^63-1 rows", zFunc);
+      if( strcmp(zFunc, "svd_merge")==0 ){
+        zErr = sqlite3_mprintf("%s(): the merged states would hold more "
+            "than 2^63-1 rows", zFunc);
+      }else{
+        zErr = sqlite3_mprintf("%s(): a state of %lld rows of %d dimensions "
+            "has more than %d singular values, the limit of the exact "
+            "method", zFunc, (sqlite3_int64)p->nRow, p->nDim, SPEC_MAX_K);
+      }
       break;
     case SPEC_RANGE:
-      zErr = sqlite3_mprintf("%s(): the states' means differ by more than "
-          "the range of a double; scale the vectors down", zFunc);
+      zErr = sqlite3_mprintf("%s(): the merged state's values are far "
+          "beyond the range of a double (a corrupted state?)", zFunc);
       break;
     case SPEC_OVERFLOW:
       zErr = sqlite3_mprintf("%s(): a singular value exceeds the range of a "
@@ -435,7 +450,7 @@ void stateJsonFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     sqlite3_result_error_nomem(ctx);
     return;
   }
-  for(j=0; j<d; j++) aMean[j] = s.aMean[j] + s.aMean[d+j];
+  for(j=0; j<d; j++) aMean[j] = ldexp(s.aMean[j] + s.aMean[d+j], s.eScale);
   zMean = vecToJson(aMean, d, 0, &nOut);
   sqlite3_free(aMean);
   pStr = sqlite3_str_new(sqlite3_context_db_handle(ctx));

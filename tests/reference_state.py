@@ -176,6 +176,25 @@ def same_as_whole(c, db, rng):
         c.check(err <= TOL, f"state of {n}x{d} {opts} vs svd_spectrum", f"off by {err:.3g}")
 
 
+def extremes(c, db, rng):
+    """Subnormal rows and rows near 1e307, merged from one-row states:
+    numpy on the rows scaled by a power of two (exact), scaled back."""
+    for name, x, e in [
+            ("subnormal", np.ldexp(rng.integers(-8, 9, size=(12, 4)).astype(np.float64), -1060), 1060),
+            ("near 1e307", 1e307 * rng.uniform(-1, 1, size=(9, 3)), -1000)]:
+        y = np.ldexp(x, e)
+        ref = np.ldexp(np.linalg.svd(y - y.mean(axis=0), compute_uv=False), -e)
+        for opts in ("method=exact", "method=gram"):
+            st = merge_tree(db, rng, part_states(db, x, np.arange(len(x)), opts))
+            got = np.array(json.loads(db.execute("SELECT svd_state_spectrum(?)", (st,)).fetchone()[0]))
+            s1 = ref[0]
+            if "exact" in opts:
+                err = np.max(np.maximum(np.abs(got - ref) - 5e-324, 0)) / s1
+            else:
+                err = np.max(np.abs((got / s1) ** 2 - (ref / s1) ** 2))
+            c.check(err <= TOL, f"one-row states {name} {opts}", f"off by {err:.3g}")
+
+
 def run(ext, seed=20261130):
     c = Checker()
     rng = np.random.default_rng(seed)
@@ -184,6 +203,7 @@ def run(ext, seed=20261130):
     one_row_parts(c, db, rng)
     mixed(c, db, rng)
     same_as_whole(c, db, rng)
+    extremes(c, db, rng)
     db.close()
     return c.passed, c.failed
 

@@ -56,11 +56,11 @@ SELECT svd_state_spectrum(substr(st, 1, length(st)-8)) FROM s WHERE grp = 'a';
 SELECT svd_state_spectrum(CAST(st || x'00' AS BLOB)) FROM s WHERE grp = 'a';
 -- error: svd_state_spectrum(): STATE has layout version 2; this build of sqlite-svd reads version 1
 SELECT svd_state_spectrum(CAST(substr(st, 1, 4) || x'02000000' || substr(st, 9) AS BLOB)) FROM s WHERE grp = 'a';
--- error: svd_state_spectrum(): STATE header is inconsistent: n=2, d=0, k=1, method exact (expected k <= min(n, d), n-1 centered)
+-- error: svd_state_spectrum(): STATE header is inconsistent: n=2, d=0, k=1, method exact (expected k <= min(n, d, 8192), n-1 centered)
 SELECT svd_state_spectrum(CAST(substr(st, 1, 16) || x'00000000' || substr(st, 21) AS BLOB)) FROM s WHERE grp = 'a';
--- error: svd_state_spectrum(): STATE header is inconsistent: n=18446744073709551615, d=3, k=1, method exact (expected k <= min(n, d), n-1 centered)
+-- error: svd_state_spectrum(): STATE header is inconsistent: n=18446744073709551615, d=3, k=1, method exact (expected k <= min(n, d, 8192), n-1 centered)
 SELECT svd_state_spectrum(CAST(substr(st, 1, 24) || x'ffffffffffffffff' || substr(st, 33) AS BLOB)) FROM s WHERE grp = 'a';
--- error: svd_state_spectrum(): STATE header is inconsistent: n=2, d=3, k=2, method exact (expected k <= min(n, d), n-1 centered)
+-- error: svd_state_spectrum(): STATE header is inconsistent: n=2, d=3, k=2, method exact (expected k <= min(n, d, 8192), n-1 centered)
 SELECT svd_state_spectrum(CAST(substr(st, 1, 20) || x'02000000' || substr(st, 25) AS BLOB)) FROM s WHERE grp = 'a';
 -- error: svd_state_spectrum(): STATE header has unknown flags 0x1, method 7, scale 0 or a non-zero reserved field; it is corrupted
 SELECT svd_state_spectrum(CAST(substr(st, 1, 12) || x'07000000' || substr(st, 17) AS BLOB)) FROM s WHERE grp = 'a';
@@ -76,3 +76,23 @@ SELECT svd_state_basis(st, '1') FROM s WHERE grp = 'a';
 SELECT svd_state_basis(st, 1.0) FROM s WHERE grp = 'a';
 -- error: svd_state(): row 2 has 3 dimensions, expected 2
 SELECT svd_state(v) FROM (SELECT '[1,2]' AS v UNION ALL SELECT '[1,2,3]');
+
+-- found in review: a crafted exact state of S = 1e300 merged with gram
+-- states (its squares overflow unless S is scaled first); means that
+-- differ by more than a double holds; subnormal data merged from one-row
+-- states (the mean is kept on the state's scale)
+SELECT 'crafted 1e300 merges', (SELECT abs(json_extract(svd_state_spectrum(svd_merge(s)), '$[0]') / 1e300 - 1) < 1e-15
+  FROM (SELECT x'5356445301000000010000000200000001000000010000000200000000000000000000000000000000000000000000000000000000000000000000000000f03f' AS s
+        UNION ALL SELECT x'53564453010000000100000001000000010000000100000002000000000000000000000000000000000000000000000000000000000000009c7500883ce4377e'
+        UNION ALL SELECT x'5356445301000000010000000200000001000000010000000200000000000000000000000000000000000000000000000000000000000000000000000000f03f'));
+SELECT 'means 1.8e308 apart', (SELECT abs(json_extract(svd_state_spectrum(svd_merge(s)), '$[0]') / (9e307 * sqrt(2)) - 1) < 1e-15
+  FROM (SELECT svd_state('[9e307]') s UNION ALL SELECT svd_state('[-9e307]')));
+SELECT 'subnormal one-row states', (SELECT svd_state_spectrum(svd_merge(s)) FROM (SELECT svd_state('[0]') s
+  UNION ALL SELECT svd_state('[5e-324]') UNION ALL SELECT svd_state('[1.5e-323]')))
+  = (SELECT svd_spectrum(v) FROM (SELECT '[0]' v UNION ALL SELECT '[5e-324]' UNION ALL SELECT '[1.5e-323]'));
+SELECT 'subnormal merged mean', (SELECT svd_state_json(svd_merge(s)) FROM (SELECT svd_state('[0]') s
+  UNION ALL SELECT svd_state('[1e-323]'))) = '{"n":2,"d":1,"center":true,"method":"exact","mean":[5e-324]}';
+-- error: svd_state_basis(): a state of 1000000 rows of 8193 dimensions has more than 8192 singular values, the limit of the exact method
+SELECT svd_state_basis(CAST(x'53564453010000000100000001000000012000000000000040420F00000000000000000000000000' || zeroblob(131088) AS BLOB), 8193);
+-- error: svd_state_json(): STATE's mean is beyond the range of a double in dimension 1; it is corrupted
+SELECT svd_state_json(CAST(x'53564453010000000100000001000000010000000000000001000000000000000000000000000000' || x'ffffffffffffef7fffffffffffffef7f' AS BLOB));
