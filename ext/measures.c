@@ -107,15 +107,29 @@ static MeasDD measAdd(MeasDD a, MeasDD b){
   return measQuick(s, e + a.lo + b.lo);
 }
 
+/*
+** a*b - p exactly, for p = a*b rounded (Dekker's product: each factor split
+** into two 26-bit halves by Veltkamp's constant 2^27 + 1). Not fma(): where
+** the CPU has no fused multiply-add, or valgrind emulates it unfused, that
+** returns 0 and the low part is lost. The values here are scaled to at
+** most 1, so the split cannot overflow.
+*/
+static double measMulErr(double a, double b, double p){
+  const double c = 134217729.0;
+  double ta = c*a, a1 = ta - (ta - a), a2 = a - a1;
+  double tb = c*b, b1 = tb - (tb - b), b2 = b - b1;
+  return ((a1*b1 - p) + a1*b2 + a2*b1) + a2*b2;
+}
+
 static MeasDD measMul(MeasDD a, MeasDD b){
   double p = a.hi*b.hi;
-  return measQuick(p, fma(a.hi, b.hi, -p) + (a.hi*b.lo + a.lo*b.hi));
+  return measQuick(p, measMulErr(a.hi, b.hi, p) + (a.hi*b.lo + a.lo*b.hi));
 }
 
 static MeasDD measSquare(double x){
   MeasDD r;
   r.hi = x*x;
-  r.lo = fma(x, x, -r.hi);
+  r.lo = measMulErr(x, x, r.hi);
   return r;
 }
 
