@@ -53,9 +53,9 @@ dist/svd.so: $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p dist
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $(EXT_SRC) $(EXT_LIBS)
 
-build/test_spectrum: tests/test_spectrum.c ext/spectrum.c ext/gram.c $(EXT_HDR) | check-deps
+build/test_spectrum: tests/test_spectrum.c ext/spectrum.c ext/gram.c ext/merge.c $(EXT_HDR) | check-deps
 	@mkdir -p build
-	$(CC) $(ALL_CFLAGS) -Iext -o $@ tests/test_spectrum.c ext/spectrum.c ext/gram.c $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -Iext -o $@ tests/test_spectrum.c ext/spectrum.c ext/gram.c ext/merge.c $(PKG_LIBS) -lm
 
 build/oom: tests/oom.c $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build
@@ -78,9 +78,9 @@ build/asan/svd.so: $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) -shared -o $@ $(EXT_SRC) $(EXT_LIBS)
 
-build/asan/test_spectrum: tests/test_spectrum.c ext/spectrum.c ext/gram.c $(EXT_HDR) | check-deps
+build/asan/test_spectrum: tests/test_spectrum.c ext/spectrum.c ext/gram.c ext/merge.c $(EXT_HDR) | check-deps
 	@mkdir -p build/asan
-	$(CC) $(ALL_CFLAGS) $(SAN) -Iext -o $@ tests/test_spectrum.c ext/spectrum.c ext/gram.c $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) $(SAN) -Iext -o $@ tests/test_spectrum.c ext/spectrum.c ext/gram.c ext/merge.c $(PKG_LIBS) -lm
 
 build/asan/sqltest: tests/sqltest.c | check-deps
 	@mkdir -p build/asan

@@ -301,7 +301,7 @@ struct AggApi341 {
 ** callback or an authorizer sees it as a statement). A few microseconds,
 ** so only groups of AGG_PROBE_VALUES values or more ask.
 */
-static int aggProbe(void *pCtx){
+int aggProbe(void *pCtx){
   sqlite3 *db = sqlite3_context_db_handle((sqlite3_context*)pCtx);
   sqlite3_stmt *pStmt = 0;
   int rc;

@@ -67,6 +67,10 @@ int aggMoveToGram(AggSpectrum *p, char **pzErr);
 void aggSpecError(sqlite3_context *ctx, int rc, const SpecStatus *pSt,
                   const AggSpectrum *p);
 
+/* Is an interrupt pending on the connection of the sqlite3_context pCtx?
+** (A probe for specSetCancel.) */
+int aggProbe(void *pCtx);
+
 /* Before a large group's computation: 1 after reporting a pending
 ** interrupt (the group freed); else 0, with the numerics' probe set. */
 int aggInterrupted(sqlite3_context *ctx, AggSpectrum *p);

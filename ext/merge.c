@@ -219,6 +219,10 @@ int mergeStates(SpecState *pAcc, const SpecState *pIn, SpecStatus *pStatus){
     eD = mergeOrder(delta, d, E0+1);
     if( eD!=INT_MIN ) eD += ilogb(w) + 1;
   }
+  if( specCancelled() ){
+    rc = SPEC_INTERRUPT;
+    goto merge_out;
+  }
   E = eA>eB ? eA : eB;
   if( eD>E ) E = eD;
   if( E==INT_MIN ) E = E0;
@@ -316,6 +320,7 @@ int mergeSpectrum(const SpecState *p, double *sigma, SpecStatus *pStatus){
   t = b + (size_t)d*k;
   memcpy(b, p->aMat, sizeof(double)*(size_t)d*k);
   rc = specTriangle(b, d, k, d, t, t + (size_t)k*k*2, pStatus);
+  if( rc==SPEC_OK && specCancelled() ) rc = SPEC_INTERRUPT;
   if( rc==SPEC_OK ){
     memcpy(t + (size_t)k*k, t, sizeof(double)*(size_t)k*k);
     rc = specSvdSmall(t, t + (size_t)k*k, k, sigma, pStatus);

@@ -42,6 +42,7 @@
 **      total n beyond 2^63-1 is an error.
 **   4. K is an INTEGER from 1 to min(n, d).
 */
+#include "aggregate.h"
 #include "basis.h"
 #include "glue.h"
 #include "gram.h"
@@ -256,6 +257,28 @@ static int stateOpen(sqlite3_value *pVal, const char *zFunc, SpecState *p,
   return SQLITE_OK;
 }
 
+/*
+** Before a long computation on the state p (of AGG_PROBE_VALUES values or
+** more): 1 after reporting a pending interrupt in ctx; else 0, with the
+** numerics' probe set (stateUnprobe() clears it), as the aggregates do.
+*/
+static int stateInterrupted(sqlite3_context *ctx, const SpecState *p){
+  if( (sqlite3_int64)p->nDim*(p->nK>0 ? p->nK : 1)<AGG_PROBE_VALUES ){
+    return 0;
+  }
+  if( aggProbe(ctx) ){
+    sqlite3_result_error(ctx, "interrupted", -1);
+    sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
+    return 1;
+  }
+  specSetCancel(aggProbe, ctx);
+  return 0;
+}
+
+static void stateUnprobe(void){
+  specSetCancel(0, 0);
+}
+
 /* A failed numerics call on a state as an SQL error. */
 static void stateSpecError(sqlite3_context *ctx, const char *zFunc, int rc,
                            const SpecStatus *pSt, const SpecState *p){
@@ -263,6 +286,10 @@ static void stateSpecError(sqlite3_context *ctx, const char *zFunc, int rc,
   switch( rc ){
     case SPEC_NOMEM:
       sqlite3_result_error_nomem(ctx);
+      return;
+    case SPEC_INTERRUPT:
+      sqlite3_result_error(ctx, "interrupted", -1);
+      sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
       return;
     case SPEC_TOOBIG:
       if( strcmp(zFunc, "svd_merge")==0 ){
@@ -332,7 +359,13 @@ void stateMergeStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     svdResultError(ctx, SQLITE_ERROR, zErr);
     return;
   }
+  if( stateInterrupted(ctx, &pAgg->st) ){
+    mergeFree(&in);
+    mergeFree(&pAgg->st);
+    return;
+  }
   rc = mergeStates(&pAgg->st, &in, &st);
+  stateUnprobe();
   mergeFree(&in);
   if( rc ){
     stateSpecError(ctx, "svd_merge", rc, &st, &pAgg->st);
@@ -363,9 +396,14 @@ void stateSpectrumFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     svdResultError(ctx, rc, zErr);
     return;
   }
+  if( stateInterrupted(ctx, &s) ){
+    mergeFree(&s);
+    return;
+  }
   nVal = s.nRow<s.nDim ? s.nRow : s.nDim;
   aSigma = sqlite3_malloc64((sqlite3_uint64)nVal*sizeof(double));
   rc = aSigma ? mergeSpectrum(&s, aSigma, &st) : SPEC_NOMEM;
+  stateUnprobe();
   if( rc ){
     stateSpecError(ctx, "svd_state_spectrum", rc, &st, &s);
   }else if( (zJson = vecToJson(aSigma, nVal, 0, &nOut))==0 ){
@@ -412,13 +450,35 @@ void stateBasisFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     mergeFree(&s);
     return;
   }
+  if( s.eMethod==MERGE_EXACT ){
+    /* mergeBasis runs specBasis on max(k, K) rows: five m x m matrices,
+    ** m = min(max(k, K), d), in one SQLite allocation, as svd_basis says */
+    sqlite3_int64 m = s.nK>nK ? s.nK : nK;
+    if( m>s.nDim ) m = s.nDim;
+    if( 5*m*m*(sqlite3_int64)sizeof(double)>AGG_MAX_BYTES ){
+      svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
+          "svd_state_basis(): the exact method's workspace for an exact "
+          "state of %lld rows of %d dimensions is over SQLite's 2 GiB "
+          "allocation limit (at most 7298); merge it with a gram state "
+          "(method=gram takes d up to %d)", (sqlite3_int64)s.nRow, s.nDim,
+          GRAM_MAX_D));
+      mergeFree(&s);
+      return;
+    }
+  }
   rc = basisAlloc(&bd, s.nRow, s.nDim, (int)nK, s.bCenter);
   if( rc ){
     mergeFree(&s);
     sqlite3_result_error_nomem(ctx);
     return;
   }
+  if( stateInterrupted(ctx, &s) ){
+    basisFree(&bd);
+    mergeFree(&s);
+    return;
+  }
   rc = mergeBasis(&s, (int)nK, bd.aMean, bd.aSigma, bd.aDir, &st);
+  stateUnprobe();
   if( rc ){
     stateSpecError(ctx, "svd_state_basis", rc, &st, &s);
   }else{

@@ -7,6 +7,7 @@
 ** Prints one line per failure and ends with "spectrum: N passed, M failed".
 */
 #include "gram.h"
+#include "merge.h"
 #include "spectrum.h"
 
 #include <lapacke.h>
@@ -279,6 +280,32 @@ static int probeGramBasis(void){
   return rc;
 }
 
+/* Two exact states of 30 rows each, merged, then read. */
+static int probeMerge(int bBasis){
+  SpecState a, b;
+  int rc;
+  probeFill();
+  rc = mergeFromRows(aProbeX, 30, 8, 1, &a, 0);
+  if( rc ) return rc;
+  rc = mergeFromRows(aProbeX + 30*8, 30, 8, 1, &b, 0);
+  if( rc==SPEC_OK ) rc = mergeStates(&a, &b, 0);
+  if( rc==SPEC_OK ){
+    rc = bBasis ? mergeBasis(&a, 3, aProbeMean, aProbeS, aProbeDir, 0)
+                : mergeSpectrum(&a, aProbeS, 0);
+  }
+  mergeFree(&a);
+  mergeFree(&b);
+  return rc;
+}
+
+static int probeMergeSpectrum(void){
+  return probeMerge(0);
+}
+
+static int probeMergeBasis(void){
+  return probeMerge(1);
+}
+
 int main(void){
   static const int aShape[][2] = {
     {2, 2}, {3, 7}, {7, 3}, {20, 50}, {50, 20}, {40, 40}, {200, 30},
@@ -377,6 +404,8 @@ int main(void){
   expectProbes("probes basis", probeBasis, 4);
   expectProbes("probes gram", probeGram, 1);
   expectProbes("probes gram basis", probeGramBasis, 1);
+  expectProbes("probes states built, merged, spectrum", probeMergeSpectrum, 4);
+  expectProbes("probes states built, merged, basis", probeMergeBasis, 6);
 
   printf("spectrum: %d passed, %d failed\n", nPass, nFail);
   return nFail ? 1 : 0;

@@ -92,7 +92,7 @@ SELECT 'subnormal one-row states', (SELECT svd_state_spectrum(svd_merge(s)) FROM
   = (SELECT svd_spectrum(v) FROM (SELECT '[0]' v UNION ALL SELECT '[5e-324]' UNION ALL SELECT '[1.5e-323]'));
 SELECT 'subnormal merged mean', (SELECT svd_state_json(svd_merge(s)) FROM (SELECT svd_state('[0]') s
   UNION ALL SELECT svd_state('[1e-323]'))) = '{"n":2,"d":1,"center":true,"method":"exact","mean":[5e-324]}';
--- error: svd_state_basis(): a state of 1000000 rows of 8193 dimensions has more than 8192 singular values, the limit of the exact method
+-- error: svd_state_basis(): the exact method's workspace for an exact state of 1000000 rows of 8193 dimensions is over SQLite's 2 GiB allocation limit (at most 7298); merge it with a gram state (method=gram takes d up to 8192)
 SELECT svd_state_basis(CAST(x'53564453010000000100000001000000012000000000000040420F00000000000000000000000000' || zeroblob(131088) AS BLOB), 8193);
 -- error: svd_state_json(): STATE's mean is beyond the range of a double in dimension 1; it is corrupted
 SELECT svd_state_json(CAST(x'53564453010000000100000001000000010000000000000001000000000000000000000000000000' || x'ffffffffffffef7fffffffffffffef7f' AS BLOB));
