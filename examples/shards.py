@@ -66,8 +66,12 @@ def shard_states(ext, path, query, options):
     arg = ", ?" if options else ""
     sql = (f"WITH q(grp, vec) AS ({query}) "
            f"SELECT grp, svd_state(vec{arg}) FROM q GROUP BY grp")
-    with closing(connect(ext, path)) as db:
-        return dict(db.execute(sql, (options,) if options else ()))
+    try:
+        with closing(connect(ext, path)) as db:
+            return dict(db.execute(sql, (options,) if options else ()))
+    except sqlite3.Error as e:
+        # say which shard: the message alone names no file
+        raise sqlite3.OperationalError(f"{path}: {e}") from None
 
 
 def load_states(db, parts):
@@ -82,8 +86,17 @@ def merge_states(ext, *parts):
     shard_states or merge_states results."""
     with closing(connect(ext)) as db:
         load_states(db, parts)
-        return dict(db.execute(
-            "SELECT grp, svd_merge(state) FROM s GROUP BY grp"))
+        try:
+            return dict(db.execute(
+                "SELECT grp, svd_merge(state) FROM s GROUP BY grp"))
+        except sqlite3.Error as e:
+            # which group: shards that disagree on d or center meet here
+            bad = db.execute("SELECT grp FROM s GROUP BY grp HAVING "
+                             "count(DISTINCT json_extract(svd_state_json(state), "
+                             "'$.d') || json_extract(svd_state_json(state), "
+                             "'$.center')) > 1").fetchall()
+            where = f"group {bad[0][0]!r}: " if bad else ""
+            raise sqlite3.OperationalError(f"{where}{e}") from None
 
 
 def spectra(ext, states):
