@@ -80,8 +80,9 @@ static const double aNoiseWg[4] = {
 **   t = (1-r)^2 + 4 r sin^2(phi/2)         (t = a at phi = 0, b at pi)
 **
 ** takes both away: the density in phi is (2/pi) sin^2(phi) / t, analytic,
-** positive and at most about 2/pi for every beta, and t is a sum of
-** non-negative terms, free of cancellation.
+** non-negative and at most 2/pi for every beta (t - sin^2(phi) is
+** (cos(phi) - r)^2), and t is a sum of non-negative terms, free of
+** cancellation.
 */
 typedef struct NoiseMp NoiseMp;
 struct NoiseMp {
