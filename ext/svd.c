@@ -54,6 +54,11 @@ static const struct {
   { "svd_effective_rank",      1, SVD_SCALAR, measEffectiveRankFunc, 0, 0 },
   { "svd_participation_ratio", 1, SVD_SCALAR, measParticipationFunc, 0, 0 },
   { "svd_components_for",      2, SVD_SCALAR, measComponentsForFunc, 0, 0 },
+  /* noise.c */
+  { "svd_noise_threshold", 3, SVD_SCALAR, noiseThresholdFunc, 0, 0 },
+  { "svd_noise_threshold", 4, SVD_SCALAR, noiseThresholdFunc, 0, 0 },
+  { "svd_signal_rank",     3, SVD_SCALAR, noiseSignalRankFunc, 0, 0 },
+  { "svd_signal_rank",     4, SVD_SCALAR, noiseSignalRankFunc, 0, 0 },
 };
 
 /* Aggregates that are also window functions: steps and inverse in

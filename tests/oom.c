@@ -83,6 +83,9 @@ static const char *azQuery[] = {
   " svd_components_for(s, 0.9) FROM (SELECT svd_spectrum(v) AS s FROM t)",
   "SELECT svd_scree_svg(grp, s, 'log=true') FROM"
   " (SELECT grp, svd_spectrum(v) AS s FROM t GROUP BY grp)",
+  "SELECT svd_signal_rank(s, 60, 5), svd_noise_threshold(s, 60, 5, 'center=false')"
+  " FROM (SELECT svd_spectrum(v) AS s FROM t)",
+  "SELECT svd_signal_rank('[1,1]', 3, 5, 'center=true')",
   "SELECT emb_json(emb_f32(v)), emb_dims(v) FROM t LIMIT 5",
   "SELECT svd_spectrum(v, 'centre=true') FROM t",
   "SELECT i, hex(vec) FROM emb_read_npy('%s/a.npy')",
