@@ -20,7 +20,8 @@ PREFIX  ?= /usr/local
 PYTHON  := /usr/bin/python3
 PKGS    := sqlite3 lapacke openblas jansson
 DEB_PKGS := gcc make pkg-config libsqlite3-dev liblapacke-dev libopenblas-dev libjansson-dev \
-            sqlite3 python3 python3-numpy libxml2-utils librsvg2-bin python3-distributed
+            sqlite3 python3 python3-numpy libxml2-utils librsvg2-bin python3-distributed \
+            python3-scipy
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -36,7 +37,8 @@ EXT_SRC := ext/svd.c ext/vector.c ext/spectrum.c ext/gram.c ext/options.c ext/em
            ext/aggregate.c ext/each.c ext/measures.c ext/basis.c \
            ext/final.c ext/merge.c ext/state.c \
            ext/scree.c ext/import.c ext/npy.c ext/safetensors.c \
-           ext/textvec.c ext/vocab.c
+           ext/textvec.c ext/vocab.c \
+           ext/angles.c
 EXT_HDR := $(wildcard ext/*.h)
 
 .PHONY: all test test-asan deps check-deps install clean demo shards sample glove scree bench fuzz valgrind

@@ -63,6 +63,10 @@ void measEffectiveRankFunc(sqlite3_context*, int, sqlite3_value**);
 void measParticipationFunc(sqlite3_context*, int, sqlite3_value**);
 void measComponentsForFunc(sqlite3_context*, int, sqlite3_value**);
 
+/* angles.c */
+void angAnglesFunc(sqlite3_context*, int, sqlite3_value**);
+void angResidualFunc(sqlite3_context*, int, sqlite3_value**);
+
 /* scree.c */
 void screeStep(sqlite3_context*, int, sqlite3_value**);
 void screeFinal(sqlite3_context*);

@@ -54,6 +54,9 @@ static const struct {
   { "svd_effective_rank",      1, SVD_SCALAR, measEffectiveRankFunc, 0, 0 },
   { "svd_participation_ratio", 1, SVD_SCALAR, measParticipationFunc, 0, 0 },
   { "svd_components_for",      2, SVD_SCALAR, measComponentsForFunc, 0, 0 },
+  /* angles.c */
+  { "svd_angles",   2, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, angAnglesFunc, 0, 0 },
+  { "svd_residual", 2, SVD_SCALAR, angResidualFunc, 0, 0 },
 };
 
 /* Aggregates that are also window functions: steps and inverse in
