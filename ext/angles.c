@@ -52,14 +52,22 @@ SQLITE_EXTENSION_INIT3
 #define ANG_ORTH_TOL 1e-6
 
 /*
-** Replace the d x k column-major matrix a (d >= k) by the Q of its QR; set
-** *pDev to the largest | |R_ij| - delta_ij |, i <= j: 0 for orthonormal
-** columns. SPEC_OK, SPEC_NOMEM or SPEC_LAPACK.
+** Replace the d x k column-major matrix a (d >= k) by the Q of its QR if
+** its columns are orthonormal within ANG_ORTH_TOL: every entry at most
+** 1 + ANG_ORTH_TOL in magnitude (checked first, so that LAPACK sees no
+** column whose norm could overflow) and every | |R_ij| - delta_ij |,
+** i <= j, at most ANG_ORTH_TOL. *pbOrtho says whether they were.
+** SPEC_OK, SPEC_NOMEM or SPEC_LAPACK.
 */
-static int angOrth(double *a, int d, int k, double *pDev, SpecStatus *pSt){
-  double *aTau = specMalloc(sizeof(double)*(size_t)k), *aWork = 0;
-  double q1 = 0.0, q2 = 0.0, rDev = 0.0;
-  int info, i, j, rc = SPEC_OK;
+static int angOrth(double *a, int d, int k, int *pbOrtho, SpecStatus *pSt){
+  double *aTau, *aWork = 0, q1 = 0.0, q2 = 0.0;
+  int info, i, j, bOrtho = 1, rc = SPEC_OK;
+  size_t n;
+  *pbOrtho = 0;
+  for(n=0; n<(size_t)d*k; n++){
+    if( !(fabs(a[n])<=1.0+ANG_ORTH_TOL) ) return SPEC_OK;
+  }
+  aTau = specMalloc(sizeof(double)*(size_t)k);
   if( aTau==0 ) return SPEC_NOMEM;
   info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, d, k, a, d, aTau, &q1, -1);
   pSt->zRoutine = "dgeqrf";
@@ -86,18 +94,20 @@ static int angOrth(double *a, int d, int k, double *pDev, SpecStatus *pSt){
     for(j=0; j<k; j++){
       for(i=0; i<=j; i++){
         double r = fabs(fabs(a[i+(size_t)j*d]) - (i==j ? 1.0 : 0.0));
-        if( r>rDev ) rDev = r;
+        if( !(r<=ANG_ORTH_TOL) ) bOrtho = 0;
       }
     }
-    info = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, d, k, k, a, d, aTau, aWork,
-                               (int)q1);
-    pSt->zRoutine = "dorgqr";
+    if( bOrtho ){
+      info = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, d, k, k, a, d, aTau,
+                                 aWork, (int)q1);
+      pSt->zRoutine = "dorgqr";
+    }
   }
   if( info!=0 ){
     pSt->info = info;
     rc = SPEC_LAPACK;
   }
-  *pDev = rDev;
+  *pbOrtho = bOrtho;
 orth_out:
   specFree(aWork);
   specFree(aTau);
@@ -187,10 +197,10 @@ static void angNumericsError(sqlite3_context *ctx, int rc,
 void angAnglesFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   BasisData a, b;
   SpecStatus st = {0, 0};
-  double *aTheta = 0, rDevA = 0.0, rDevB = 0.0;
+  double *aTheta = 0;
   char *zErr = 0, *zOut;
   sqlite3_int64 nOut = 0;
-  int rc, kS;
+  int rc, kS, bOrthoA = 0, bOrthoB = 0;
   (void)argc;
   memset(&a, 0, sizeof(a));
   memset(&b, 0, sizeof(b));
@@ -215,16 +225,14 @@ void angAnglesFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     sqlite3_result_error_nomem(ctx);
     goto angles_out;
   }
-  rc = angOrth(a.aDir, a.nDim, a.nK, &rDevA, &st);
-  if( rc==SPEC_OK ) rc = angOrth(b.aDir, b.nDim, b.nK, &rDevB, &st);
-  if( rc==SPEC_OK && (rDevA>ANG_ORTH_TOL || rDevB>ANG_ORTH_TOL) ){
-    char z[VEC_FMT_MAX];
-    int bA = rDevA>ANG_ORTH_TOL;
-    vecFmtDouble(bA ? rDevA : rDevB, z);
+  rc = angOrth(a.aDir, a.nDim, a.nK, &bOrthoA, &st);
+  if( rc==SPEC_OK && bOrthoA ){
+    rc = angOrth(b.aDir, b.nDim, b.nK, &bOrthoB, &st);
+  }
+  if( rc==SPEC_OK && !(bOrthoA && bOrthoB) ){
     svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
-        "svd_angles(): %s's directions are not orthonormal (their QR factor "
-        "differs from a signed identity by %s); it is corrupted",
-        bA ? "BASIS_A" : "BASIS_B", z));
+        "svd_angles(): %s's directions are not orthonormal; it is corrupted",
+        bOrthoA ? "BASIS_B" : "BASIS_A"));
     goto angles_out;
   }
   if( rc==SPEC_OK ){
