@@ -28,7 +28,8 @@
 **      are the singular values of Qa'Qb, the sines those of Qs - Ql(Ql'Qs)
 **      (Ql the basis of more directions, Qs the other); each angle below
 **      pi/4 comes from its sine, which keeps a 1e-9 angle that its cosine
-**      (1 - 5e-19) would round to 0, each above from its cosine.
+**      (1 - 5e-19) would round to 0, each above from its cosine. (scipy
+**      1.10 indexes that choice in reverse and can lose such an angle.)
 **   5. svd_residual: X has the basis's d; x - mean is computed as
 **      (x - hi) - lo from the mean's two parts, exact. The components are
 **      removed twice (classical Gram-Schmidt with reorthogonalization), so
