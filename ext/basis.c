@@ -137,6 +137,7 @@ struct BasisView {
   int nDim;               /* d */
   int nK;                 /* K */
   int bCenter;            /* flag bit 0 */
+  const char *zArg;       /* the argument's name in messages: "BASIS" */
 };
 
 static const char *basisTypeName(int eType){
@@ -149,11 +150,12 @@ static const char *basisTypeName(int eType){
 }
 
 /*
-** Check BASIS (not NULL) and describe it in *pV. On a bad BASIS returns
-** SQLITE_ERROR with *pzErr from sqlite3_mprintf.
+** Check BASIS (not NULL) and describe it in *pV; zArg names the argument in
+** messages ("BASIS", "BASIS_A"). On a bad BASIS returns SQLITE_ERROR with
+** *pzErr from sqlite3_mprintf.
 */
-static int basisOpen(sqlite3_value *pVal, const char *zFunc, BasisView *pV,
-                     char **pzErr){
+static int basisOpen(sqlite3_value *pVal, const char *zFunc, const char *zArg,
+                     BasisView *pV, char **pzErr){
   const unsigned char *z;
   sqlite3_int64 nByte;
   uint32_t iVersion, flags, d, k;
@@ -161,27 +163,27 @@ static int basisOpen(sqlite3_value *pVal, const char *zFunc, BasisView *pV,
   sqlite3_uint64 nNeed;
 
   if( sqlite3_value_type(pVal)!=SQLITE_BLOB ){
-    *pzErr = sqlite3_mprintf("%s(): BASIS is %s; expected a BLOB from "
-        "svd_basis()", zFunc, basisTypeName(sqlite3_value_type(pVal)));
+    *pzErr = sqlite3_mprintf("%s(): %s is %s; expected a BLOB from "
+        "svd_basis()", zFunc, zArg, basisTypeName(sqlite3_value_type(pVal)));
     return SQLITE_ERROR;
   }
   z = sqlite3_value_blob(pVal);
   nByte = sqlite3_value_bytes(pVal);
   if( nByte<BASIS_HEADER ){
-    *pzErr = sqlite3_mprintf("%s(): BASIS is a %lld-byte BLOB, too short for "
+    *pzErr = sqlite3_mprintf("%s(): %s is a %lld-byte BLOB, too short for "
         "a basis from svd_basis() (its header alone is %d bytes)",
-        zFunc, nByte, BASIS_HEADER);
+        zFunc, zArg, nByte, BASIS_HEADER);
     return SQLITE_ERROR;
   }
   if( memcmp(z, BASIS_MAGIC, 4)!=0 ){
-    *pzErr = sqlite3_mprintf("%s(): BASIS is not a basis from svd_basis(): "
-        "it does not begin with the bytes '" BASIS_MAGIC "'", zFunc);
+    *pzErr = sqlite3_mprintf("%s(): %s is not a basis from svd_basis(): "
+        "it does not begin with the bytes '" BASIS_MAGIC "'", zFunc, zArg);
     return SQLITE_ERROR;
   }
   iVersion = basisGet32(z+4);
   if( iVersion!=BASIS_VERSION ){
-    *pzErr = sqlite3_mprintf("%s(): BASIS has layout version %u; this build "
-        "of sqlite-svd reads version %d", zFunc, iVersion, BASIS_VERSION);
+    *pzErr = sqlite3_mprintf("%s(): %s has layout version %u; this build "
+        "of sqlite-svd reads version %d", zFunc, zArg, iVersion, BASIS_VERSION);
     return SQLITE_ERROR;
   }
   flags = basisGet32(z+8);
@@ -189,20 +191,20 @@ static int basisOpen(sqlite3_value *pVal, const char *zFunc, BasisView *pV,
   k = basisGet32(z+16);
   n = basisGet64(z+24);
   if( (flags & ~BASIS_CENTER)!=0 || basisGet32(z+20)!=0 ){
-    *pzErr = sqlite3_mprintf("%s(): BASIS header has unknown flags 0x%x or a "
-        "non-zero reserved field; it is corrupted", zFunc, flags);
+    *pzErr = sqlite3_mprintf("%s(): %s header has unknown flags 0x%x or a "
+        "non-zero reserved field; it is corrupted", zFunc, zArg, flags);
     return SQLITE_ERROR;
   }
   if( d<1 || k<1 || k>d || n<1 || n>(uint64_t)INT64_MAX || k>n
    || d>(uint64_t)nByte/8 ){
-    *pzErr = sqlite3_mprintf("%s(): BASIS header is inconsistent: n=%llu, "
-        "d=%u, K=%u; expected 1 <= K <= min(n, d)", zFunc, n, d, k);
+    *pzErr = sqlite3_mprintf("%s(): %s header is inconsistent: n=%llu, "
+        "d=%u, K=%u; expected 1 <= K <= min(n, d)", zFunc, zArg, n, d, k);
     return SQLITE_ERROR;
   }
   nNeed = BASIS_HEADER + 8*((sqlite3_uint64)d*2 + k + (sqlite3_uint64)k*d);
   if( nNeed!=(sqlite3_uint64)nByte ){
-    *pzErr = sqlite3_mprintf("%s(): BASIS has %lld bytes but a basis of d=%u, "
-        "K=%u has %llu; it is %s", zFunc, nByte, d, k, nNeed,
+    *pzErr = sqlite3_mprintf("%s(): %s has %lld bytes but a basis of d=%u, "
+        "K=%u has %llu; it is %s", zFunc, zArg, nByte, d, k, nNeed,
         nNeed>(sqlite3_uint64)nByte ? "truncated" : "corrupted");
     return SQLITE_ERROR;
   }
@@ -211,6 +213,7 @@ static int basisOpen(sqlite3_value *pVal, const char *zFunc, BasisView *pV,
   pV->nDim = (int)d;
   pV->nK = (int)k;
   pV->bCenter = (flags & BASIS_CENTER)!=0;
+  pV->zArg = zArg;
   return SQLITE_OK;
 }
 
@@ -227,8 +230,8 @@ static int basisValues(const BasisView *pV, sqlite3_int64 iVal, int n,
     uint64_t u = basisGet64(z + 8*(sqlite3_int64)i);
     memcpy(&a[i], &u, 8);
     if( !isfinite(a[i]) ){
-      *pzErr = sqlite3_mprintf("%s(): BASIS holds a non-finite value at "
-          "byte %lld; it is corrupted", zFunc,
+      *pzErr = sqlite3_mprintf("%s(): %s holds a non-finite value at "
+          "byte %lld; it is corrupted", zFunc, pV->zArg,
           (sqlite3_int64)BASIS_HEADER + 8*(iVal+i));
       return SQLITE_ERROR;
     }
@@ -290,7 +293,7 @@ static int basisCentered(sqlite3_context *ctx, sqlite3_value *pBasis,
                          sqlite3_value *pX, const char *zFunc, BasisView *pV,
                          VecBuf *pBuf, double **paScratch){
   char *zErr = 0;
-  int rc = basisOpen(pBasis, zFunc, pV, &zErr);
+  int rc = basisOpen(pBasis, zFunc, "BASIS", pV, &zErr);
   int j;
   if( rc==SQLITE_OK ) rc = vecRead(pX, zFunc, "X", pBuf, &zErr);
   if( rc==SQLITE_OK && pBuf->n!=pV->nDim ){
@@ -411,7 +414,7 @@ void basisDirectionFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   (void)argc;
   if( sqlite3_value_type(argv[0])==SQLITE_NULL
    || sqlite3_value_type(argv[1])==SQLITE_NULL ) return;
-  rc = basisOpen(argv[0], "svd_direction", &v, &zErr);
+  rc = basisOpen(argv[0], "svd_direction", "BASIS", &v, &zErr);
   if( rc ){
     svdResultError(ctx, rc, zErr);
     return;
@@ -465,7 +468,7 @@ void basisJsonFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   int i, rc;
   (void)argc;
   if( sqlite3_value_type(argv[0])==SQLITE_NULL ) return;
-  rc = basisOpen(argv[0], "svd_basis_json", &v, &zErr);
+  rc = basisOpen(argv[0], "svd_basis_json", "BASIS", &v, &zErr);
   if( rc ){
     svdResultError(ctx, rc, zErr);
     return;
@@ -500,4 +503,25 @@ void basisJsonFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     sqlite3_result_subtype(ctx, SVD_JSON_SUBTYPE);
   }
   sqlite3_free(a);
+}
+
+int basisRead(sqlite3_value *pVal, const char *zFunc, const char *zArg,
+              BasisData *p, char **pzErr){
+  BasisView v;
+  int i, rc = basisOpen(pVal, zFunc, zArg, &v, pzErr);
+  if( rc ) return rc;
+  rc = basisAlloc(p, v.nRow, v.nDim, v.nK, v.bCenter);
+  if( rc ) return rc;
+  rc = basisValues(&v, 0, 2*v.nDim, p->aMean, zFunc, pzErr);
+  if( rc==SQLITE_OK ){
+    rc = basisValues(&v, 2*(sqlite3_int64)v.nDim, v.nK, p->aSigma, zFunc,
+                     pzErr);
+  }
+  /* direction by direction: K*d may pass an int */
+  for(i=0; rc==SQLITE_OK && i<v.nK; i++){
+    rc = basisValues(&v, basisDirIndex(&v, i), v.nDim,
+                     p->aDir + (sqlite3_int64)i*v.nDim, zFunc, pzErr);
+  }
+  if( rc ) basisFree(p);
+  return rc;
 }

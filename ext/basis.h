@@ -31,4 +31,14 @@ unsigned char *basisEncode(const BasisData *p, sqlite3_uint64 *pnByte);
 /* Encode *p as the result of ctx: the BLOB, or an out-of-memory error. */
 void basisResult(sqlite3_context *ctx, const BasisData *p);
 
+/*
+** Read the BASIS argument pVal (not NULL) whole into *p, as doubles; the
+** caller basisFree()s it. zFunc and zArg ("BASIS", "BASIS_A") name the
+** function and the argument in messages. SQLITE_OK, SQLITE_NOMEM, or
+** SQLITE_ERROR with *pzErr from sqlite3_mprintf when pVal is not a basis
+** from svd_basis() (the checks of svd_project's BASIS).
+*/
+int basisRead(sqlite3_value *pVal, const char *zFunc, const char *zArg,
+              BasisData *p, char **pzErr);
+
 #endif /* SVD_BASIS_H */

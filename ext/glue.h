@@ -67,6 +67,10 @@ void measComponentsForFunc(sqlite3_context*, int, sqlite3_value**);
 void noiseThresholdFunc(sqlite3_context*, int, sqlite3_value**);
 void noiseSignalRankFunc(sqlite3_context*, int, sqlite3_value**);
 
+/* angles.c */
+void angAnglesFunc(sqlite3_context*, int, sqlite3_value**);
+void angResidualFunc(sqlite3_context*, int, sqlite3_value**);
+
 /* scree.c */
 void screeStep(sqlite3_context*, int, sqlite3_value**);
 void screeFinal(sqlite3_context*);

@@ -59,6 +59,9 @@ static const struct {
   { "svd_noise_threshold", 4, SVD_SCALAR, noiseThresholdFunc, 0, 0 },
   { "svd_signal_rank",     3, SVD_SCALAR, noiseSignalRankFunc, 0, 0 },
   { "svd_signal_rank",     4, SVD_SCALAR, noiseSignalRankFunc, 0, 0 },
+  /* angles.c */
+  { "svd_angles",   2, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, angAnglesFunc, 0, 0 },
+  { "svd_residual", 2, SVD_SCALAR, angResidualFunc, 0, 0 },
 };
 
 /* Aggregates that are also window functions: steps and inverse in

@@ -78,6 +78,9 @@ static const char *azQuery[] = {
   "SELECT hex(svd_basis(v, 2, 'method=gram')) FROM t",
   "SELECT svd_coord(b, '[1,2,3,4,5]', 2), hex(svd_project(b, v)),"
   " hex(svd_direction(b, 1)) FROM b, t LIMIT 3",
+  /* angles.c: two bases of unequal K, and residuals */
+  "SELECT svd_angles(b, (SELECT svd_basis(v, 2) FROM t)), hex(svd_residual(b, v))"
+  " FROM b, t LIMIT 3",
   "SELECT k, sigma, ratio, bar FROM svd_spectrum_each((SELECT svd_spectrum(v) FROM t))",
   "SELECT svd_effective_rank(s), svd_participation_ratio(s),"
   " svd_components_for(s, 0.9) FROM (SELECT svd_spectrum(v) AS s FROM t)",

@@ -8,8 +8,9 @@
 **              and JSON spectra (emb_*, svd_spectrum, svd_spectrum_each,
 **              the measures, svd_scree_svg)
 **   2 options  the input as OPTIONS text of each function that takes one
-**   3 basis    the input as a BASIS BLOB for each function that reads one,
-**              and as a STATE BLOB (svd_state_*, svd_merge)
+**   3 basis    the input as a BASIS BLOB for each function that reads one
+**              (svd_angles and svd_residual too), and as a STATE BLOB
+**              (svd_state_*, svd_merge)
 **   4 files    byte 0 picks an importer, the rest is the file it reads
 **
 ** Built and run by `make fuzz` (clang, -fsanitize=fuzzer,address,undefined).
@@ -89,6 +90,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *a, size_t n){
   fuzzRun("SELECT svd_basis_json(?1), svd_coord(?1, '[1, 2, 3]', 1),"
           " hex(svd_project(?1, emb_f32('[1, 2, 3]'))),"
           " hex(svd_direction(?1, 2))", a, n, 0);
+  /* angles.c: the BLOB as either basis beside a real one of d = 3, as
+  ** both, and as the residual's */
+  fuzzRun("SELECT svd_angles(?1, b), svd_angles(b, ?1) FROM (SELECT"
+          " svd_basis(v, 2) AS b FROM (SELECT '[1, 2, 3]' AS v UNION ALL"
+          " SELECT '[0, 1, 5]' UNION ALL SELECT '[2, 2, 2]'))", a, n, 0);
+  fuzzRun("SELECT svd_angles(?1, ?1)", a, n, 0);
+  fuzzRun("SELECT hex(svd_residual(?1, emb_f32('[1, 2, 3]')))", a, n, 0);
   /* states (state.c): the same BLOB as a state, read and merged */
   fuzzRun("SELECT svd_state_json(?1), svd_state_spectrum(?1),"
           " hex(svd_state_basis(?1, 2))", a, n, 0);
