@@ -111,3 +111,61 @@ SELECT n, freq_rank, word, round(erank, 2) AS erank FROM (
          svd_effective_rank(svd_spectrum(e.vec) OVER (ORDER BY w.freq_rank)) AS erank
   FROM emb e JOIN words w USING(id) WHERE w.category = 'random'
 ) WHERE n IN (10, 25, 50, 100, 200, 300);
+
+.print
+.print == 8. Which groups are more structured than chance? ==
+.print Each group next to 40 groups of the same size drawn from the whole sample
+.print (deterministic draws): top1 and effective rank, their chance means, and how
+.print many chance standard deviations away the group is (z). signal = singular
+.print values above the Gavish-Donoho noise threshold (svd_signal_rank).
+WITH RECURSIVE draw(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM draw WHERE k < 40),
+cat AS (
+  SELECT w.category, count(*) AS n, svd_spectrum(e.vec) AS spec
+  FROM emb e JOIN words w USING(id) WHERE w.category <> 'random' GROUP BY w.category
+),
+shuffled AS (
+  SELECT d.k, e.vec,
+         row_number() OVER (PARTITION BY d.k ORDER BY (e.id * 2654435761 + d.k * 40503) % 1000003, e.id) AS r
+  FROM draw d, emb e
+),
+chance AS (
+  SELECT c.category, s.k, svd_spectrum(s.vec) AS spec
+  FROM cat c JOIN shuffled s ON s.r <= c.n GROUP BY c.category, s.k
+),
+m AS (
+  SELECT category,
+         (SELECT value*value FROM json_each(spec) WHERE key = 0) / (SELECT sum(value*value) FROM json_each(spec)) AS top1,
+         svd_effective_rank(spec) AS erank,
+         svd_signal_rank(spec, (SELECT n FROM cat WHERE cat.category = chance.category), 100) AS signal
+  FROM chance
+),
+stats AS (
+  SELECT category, avg(top1) AS t_mean, sqrt(avg(top1*top1) - avg(top1)*avg(top1)) AS t_sd,
+         avg(erank) AS e_mean, sqrt(avg(erank*erank) - avg(erank)*avg(erank)) AS e_sd,
+         avg(signal) AS s_mean
+  FROM m GROUP BY category
+)
+SELECT c.category, c.n,
+       round((SELECT value*value FROM json_each(c.spec) WHERE key = 0) / (SELECT sum(value*value) FROM json_each(c.spec)), 3) AS top1,
+       round(s.t_mean, 3) AS chance_top1,
+       round(((SELECT value*value FROM json_each(c.spec) WHERE key = 0) / (SELECT sum(value*value) FROM json_each(c.spec)) - s.t_mean) / s.t_sd, 1) AS z_top1,
+       round(svd_effective_rank(c.spec), 1) AS erank, round(s.e_mean, 1) AS chance_erank,
+       round((svd_effective_rank(c.spec) - s.e_mean) / s.e_sd, 1) AS z_erank,
+       svd_signal_rank(c.spec, c.n, 100) AS signal, round(s.s_mean, 1) AS chance_signal
+FROM cat c JOIN stats s USING(category) ORDER BY z_erank;
+
+.print
+.print == 9. Which groups share directions? ==
+.print The principal angles between two groups' top-3 subspaces (svd_angles), the
+.print six pairs whose first angle is smallest: a shared direction between them.
+WITH b AS (
+  SELECT w.category, svd_basis(e.vec, 3) AS basis
+  FROM emb e JOIN words w USING(id) WHERE w.category <> 'random' GROUP BY w.category
+), pairs AS (
+  SELECT x.category AS a, y.category AS b, svd_angles(x.basis, y.basis) AS ang
+  FROM b x JOIN b y ON x.category < y.category
+)
+SELECT a, b, round(json_extract(ang, '$[0]') * 57.29577951308232, 1) AS angle1_deg,
+       round(json_extract(ang, '$[1]') * 57.29577951308232, 1) AS angle2_deg,
+       round(json_extract(ang, '$[2]') * 57.29577951308232, 1) AS angle3_deg
+FROM pairs ORDER BY angle1_deg LIMIT 6;

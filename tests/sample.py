@@ -105,7 +105,8 @@ def main():
                               text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
         check(proc.returncode == 0 and proc.stderr == "", "demo runs",
               f"exit {proc.returncode}: {proc.stderr.strip()}")
-        for section in ("== 1.", "== 2.", "== 3.", "== 4.", "== 5.", "== 6.", "== 7."):
+        for section in ("== 1.", "== 2.", "== 3.", "== 4.", "== 5.", "== 6.", "== 7.",
+                        "== 8.", "== 9."):
             check(section in proc.stdout, f"demo prints section {section}", proc.stdout[-300:])
         # the last section's table has its two rows
         tail = proc.stdout.split("== 6.")[-1].split("== 7.")[0]
@@ -113,7 +114,7 @@ def main():
         check(ends == order[:6] + order[-6:], "demo prints the last table", str(ends))
         # section 7: the running window's effective rank against numpy on
         # the first n random words by frequency
-        seven = proc.stdout.split("== 7.")[-1]
+        seven = proc.stdout.split("== 7.")[-1].split("== 8.")[0]
         got7 = {int(c[1]): float(c[4]) for c in (l.split("│") for l in seven.splitlines())
                 if len(c) == 6 and c[1].strip().isdigit()}
         rnd = [np.frombuffer(v, dtype="<f4") for (v,) in sqlite3.connect(path).execute(
@@ -129,6 +130,7 @@ def main():
                 bad7.append(n7)
         check(sorted(got7) == [10, 25, 50, 100, 200, 300] and not bad7,
               "demo section 7: running erank vs numpy", f"{sorted(got7)} {bad7}")
+        check_structure(check, path, proc.stdout)
         # README's excerpt of the demo output is real output
         with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
             readme = f.read()
@@ -138,6 +140,78 @@ def main():
 
     print(f"sample: {passed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def box_rows(text):
+    """The cells of a box table's body rows."""
+    return [[x.strip() for x in l.split("│")[1:-1]] for l in text.splitlines()
+            if l.startswith("│") and not l.startswith("│  ")]
+
+
+def centered_sigma(x):
+    x = np.asarray(x, dtype=np.float64)
+    return np.linalg.svd(x - x.mean(axis=0), compute_uv=False)
+
+
+def near(printed, value, digits):
+    """printed is value rounded to digits decimals (a rounding boundary may
+    fall either way)."""
+    return abs(float(printed) - value) <= 0.5 * 10.0 ** -digits + 1e-9
+
+
+def check_structure(check, path, out):
+    """Sections 8 and 9 against numpy and scipy: each group's measures and
+    those of 40 groups of the same size drawn as the demo draws them, the
+    signal rank by the Gavish-Donoho threshold (tests/reference_noise.py),
+    and the principal angles by scipy.linalg.subspace_angles."""
+    import scipy.linalg
+    from reference_noise import np_threshold
+    db = sqlite3.connect(path)
+    vec = {i: np.frombuffer(v, dtype="<f4").astype(np.float64)
+           for i, v in db.execute("SELECT id, vec FROM emb")}
+    cats = {}
+    for i, cat in db.execute("SELECT id, category FROM words WHERE category <> 'random' ORDER BY id"):
+        cats.setdefault(cat, []).append(i)
+    db.close()
+
+    def measures(sig, n):
+        s2 = sig ** 2
+        p = sig / sig.sum()
+        p = p[p > 0]
+        tau, kept = np_threshold(sig, n, 100)
+        return s2[0] / s2.sum(), float(np.exp(-(p * np.log(p)).sum())), int((kept > tau).sum())
+
+    ids = sorted(vec)
+    draws = [sorted(ids, key=lambda i: ((i * 2654435761 + k * 40503) % 1000003, i)) for k in range(1, 41)]
+    rows = box_rows(out.split("== 8.")[-1].split("== 9.")[0])
+    bad = []
+    for r in rows:
+        cat, n = r[0], int(r[1])
+        t1, er, sg = measures(centered_sigma([vec[i] for i in cats[cat]]), n)
+        ch = np.array([measures(centered_sigma([vec[i] for i in d[:n]]), n) for d in draws])
+        tm, em, sm = ch.mean(axis=0)
+        ts, es = np.sqrt((ch[:, 0] ** 2).mean() - tm ** 2), np.sqrt((ch[:, 1] ** 2).mean() - em ** 2)
+        ok = (n == len(cats[cat]) and near(r[2], t1, 3) and near(r[3], tm, 3)
+              and near(r[4], (t1 - tm) / ts, 1) and near(r[5], er, 1) and near(r[6], em, 1)
+              and near(r[7], (er - em) / es, 1) and int(r[8]) == sg and near(r[9], sm, 1))
+        if not ok:
+            bad.append((cat, r))
+    check(len(rows) == 13 and not bad, "demo section 8: structure against chance vs numpy", str(bad[:2]))
+
+    top3 = {}
+    for cat, members in cats.items():
+        x = np.array([vec[i] for i in members])
+        top3[cat] = np.linalg.svd(x - x.mean(axis=0), full_matrices=False)[2][:3].T
+    firsts = sorted(np.degrees(scipy.linalg.subspace_angles(top3[a], top3[b]))[::-1][0]
+                    for a in top3 for b in top3 if a < b)
+    rows = box_rows(out.split("== 9.")[-1])
+    bad = []
+    for r in rows:
+        ang = np.degrees(scipy.linalg.subspace_angles(top3[r[0]], top3[r[1]]))[::-1]
+        if not all(near(r[2 + j], ang[j], 1) for j in range(3)):
+            bad.append(r)
+    ok = len(rows) == 6 and all(near(r[2], f, 1) for r, f in zip(rows, firsts))
+    check(ok and not bad, "demo section 9: angles vs scipy, the six smallest", str(bad[:2]))
 
 
 if __name__ == "__main__":
