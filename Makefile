@@ -36,7 +36,7 @@ EXT_SRC := ext/svd.c ext/vector.c ext/spectrum.c ext/gram.c ext/options.c ext/em
            ext/aggregate.c ext/each.c ext/measures.c ext/basis.c \
            ext/final.c ext/merge.c ext/state.c \
            ext/scree.c ext/import.c ext/npy.c ext/safetensors.c \
-           ext/textvec.c ext/vocab.c
+           ext/textvec.c ext/vocab.c ext/cka.c
 EXT_HDR := $(wildcard ext/*.h)
 
 .PHONY: all test test-asan deps check-deps install clean demo shards sample glove scree bench fuzz valgrind

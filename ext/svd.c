@@ -54,6 +54,9 @@ static const struct {
   { "svd_effective_rank",      1, SVD_SCALAR, measEffectiveRankFunc, 0, 0 },
   { "svd_participation_ratio", 1, SVD_SCALAR, measParticipationFunc, 0, 0 },
   { "svd_components_for",      2, SVD_SCALAR, measComponentsForFunc, 0, 0 },
+  /* cka.c */
+  { "svd_cka", 2, SVD_SCALAR, 0, ckaStep, ckaFinal },
+  { "svd_cka", 3, SVD_SCALAR, 0, ckaStep, ckaFinal },
 };
 
 /* Aggregates that are also window functions: steps and inverse in
