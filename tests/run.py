@@ -82,6 +82,7 @@ def main():
         ("reference_state", [py, "tests/reference_state.py", args.ext], pyenv),
         ("reference_window", [py, "tests/reference_window.py", args.ext], pyenv),
         ("reference_emb", [py, "tests/reference_emb.py", args.ext], pyenv),
+        ("reference_cka", [py, "tests/reference_cka.py", args.ext], pyenv),
         ("threads", [py, "tests/threads.py", args.ext], pyenv),
         ("importers", [py, "tests/importers.py", args.ext], pyenv),
         ("interrupt", [py, "tests/interrupt.py", args.ext], pyenv),
