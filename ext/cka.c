@@ -262,10 +262,12 @@ static int ckaReserve(CkaAgg *p, char **pzErr){
       return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
     }
     if( nNew>nMax ) nNew = nMax;
-    a = sqlite3_realloc64(p->aX, (sqlite3_uint64)(nNew*p->nDimX)*8);
+    a = sqlite3_realloc64(p->aX,
+                          (sqlite3_uint64)(nNew*p->nDimX)*sizeof(double));
     if( a==0 ) return SQLITE_NOMEM;
     p->aX = a;
-    a = sqlite3_realloc64(p->aY, (sqlite3_uint64)(nNew*p->nDimY)*8);
+    a = sqlite3_realloc64(p->aY,
+                          (sqlite3_uint64)(nNew*p->nDimY)*sizeof(double));
     if( a==0 ) return SQLITE_NOMEM;
     p->aY = a;
     p->nRowAlloc = nNew;
