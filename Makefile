@@ -39,7 +39,8 @@ EXT_SRC := ext/svd.c ext/vector.c ext/spectrum.c ext/gram.c ext/options.c ext/em
            ext/scree.c ext/import.c ext/npy.c ext/safetensors.c \
            ext/textvec.c ext/vocab.c \
            ext/noise.c \
-           ext/angles.c
+           ext/angles.c \
+           ext/cka.c
 EXT_HDR := $(wildcard ext/*.h)
 
 .PHONY: all test test-asan deps check-deps install clean demo shards sample glove scree bench fuzz valgrind

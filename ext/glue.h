@@ -75,6 +75,10 @@ void angResidualFunc(sqlite3_context*, int, sqlite3_value**);
 void screeStep(sqlite3_context*, int, sqlite3_value**);
 void screeFinal(sqlite3_context*);
 
+/* cka.c */
+void ckaStep(sqlite3_context*, int, sqlite3_value**);
+void ckaFinal(sqlite3_context*);
+
 /* each.c */
 extern sqlite3_module eachModule;
 

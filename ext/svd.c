@@ -62,6 +62,9 @@ static const struct {
   /* angles.c */
   { "svd_angles",   2, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, angAnglesFunc, 0, 0 },
   { "svd_residual", 2, SVD_SCALAR, angResidualFunc, 0, 0 },
+  /* cka.c */
+  { "svd_cka", 2, SVD_SCALAR, 0, ckaStep, ckaFinal },
+  { "svd_cka", 3, SVD_SCALAR, 0, ckaStep, ckaFinal },
 };
 
 /* Aggregates that are also window functions: steps and inverse in

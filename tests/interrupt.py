@@ -26,6 +26,7 @@ QUERIES = [
     "SELECT count(s) FROM (SELECT svd_spectrum(vec) OVER (PARTITION BY grp) AS s FROM big)",
     "SELECT count(s) FROM (SELECT svd_spectrum(vec) OVER (ORDER BY rowid ROWS 99 PRECEDING)"
     " AS s FROM big WHERE rowid <= 3000)",
+    "SELECT svd_cka(a.vec, b.vec) FROM big AS a JOIN big AS b ON b.rowid = a.rowid + 1 WHERE a.rowid <= 9000",
 ]
 
 # A large state's readers ask whether an interrupt is pending before and
@@ -37,6 +38,10 @@ STATE_QUERIES = [
     "SELECT length(svd_state_basis(s, 2)) FROM st",
     "SELECT length(svd_merge(s)) FROM (SELECT s FROM st UNION ALL SELECT s FROM st)",
 ]
+# svd_cka's final step on 9,000 pairs of 64 + 64 (2^20 values or more)
+# asks four times: before it starts, after centering X, after centering Y
+# and after the products
+CKA_QUERY = QUERIES[-1]
 
 
 def run(ext):
@@ -87,6 +92,13 @@ def run(ext):
             db.set_trace_callback(None)
             c.check(any(t.endswith("SELECT 1") for t in seen) and got[0] is not None, f"{q[:45]}: asks for an interrupt",
                     f"traced {seen}")
+        seen = []
+        db.set_trace_callback(seen.append)
+        got = db.execute(CKA_QUERY).fetchone()
+        db.set_trace_callback(None)
+        asked = sum(t.endswith("SELECT 1") for t in seen)
+        c.check(asked == 4 and got[0] is not None, "svd_cka asks for an interrupt between its phases",
+                f"asked {asked} times")
     db.close()
     return c.passed, c.failed
 

@@ -90,6 +90,12 @@ static const char *azQuery[] = {
   " FROM (SELECT svd_spectrum(v) AS s FROM t)",
   "SELECT svd_signal_rank('[1,1]', 3, 5, 'center=true')",
   "SELECT emb_json(emb_f32(v)), emb_dims(v) FROM t LIMIT 5",
+  /* svd_cka: groups of 20 pairs (cross-products) and of 4 (kernels); the
+  ** query is a format, so its modulo is %% */
+  "SELECT a.grp, svd_cka(a.v, b.v), svd_cka(a.v, emb_f32(b.v), 'center=false')"
+  " FROM t a JOIN t b ON b.rowid = a.rowid %% 60 + 1 GROUP BY a.grp"
+  " UNION ALL SELECT grp, svd_cka(v, json_array(rowid, rowid*rowid)), NULL FROM t"
+  " WHERE rowid<=12 GROUP BY grp",
   "SELECT svd_spectrum(v, 'centre=true') FROM t",
   "SELECT i, hex(vec) FROM emb_read_npy('%s/a.npy')",
   "SELECT * FROM emb_tensors('%s/m.safetensors')",

@@ -84,6 +84,7 @@ def main():
         ("reference_emb", [py, "tests/reference_emb.py", args.ext], pyenv),
         ("reference_noise", [py, "tests/reference_noise.py", args.ext], pyenv),
         ("reference_angles", [py, "tests/reference_angles.py", args.ext], pyenv),
+        ("reference_cka", [py, "tests/reference_cka.py", args.ext], pyenv),
         ("threads", [py, "tests/threads.py", args.ext], pyenv),
         ("importers", [py, "tests/importers.py", args.ext], pyenv),
         ("interrupt", [py, "tests/interrupt.py", args.ext], pyenv),
