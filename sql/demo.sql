@@ -169,3 +169,23 @@ SELECT a, b, round(json_extract(ang, '$[0]') * 57.29577951308232, 1) AS angle1_d
        round(json_extract(ang, '$[1]') * 57.29577951308232, 1) AS angle2_deg,
        round(json_extract(ang, '$[2]') * 57.29577951308232, 1) AS angle3_deg
 FROM pairs ORDER BY angle1_deg LIMIT 6;
+
+.print
+.print == 10. All-but-the-top: the vocabulary made more isotropic ==
+.print Mu & Viswanath (2018): remove the vocabulary's mean and its top 3 directions
+.print from every vector (svd_residual). The first direction's share of the energy
+.print falls (top1_raw: uncentered, as cosine similarity sees the vectors), and
+.print CKA says how much of the vectors' geometry the change leaves.
+WITH b AS (SELECT svd_basis(vec, 3) AS basis FROM emb),
+abtt AS (SELECT e.vec AS before, svd_residual(b.basis, e.vec) AS after FROM emb e, b),
+s AS (SELECT 'before' AS vectors, svd_spectrum(before, 'center=false') AS raw,
+             svd_spectrum(before) AS centered, NULL AS cka FROM abtt
+      UNION ALL
+      SELECT 'all-but-the-top 3', svd_spectrum(after, 'center=false'), svd_spectrum(after),
+             svd_cka(before, after) FROM abtt)
+SELECT vectors,
+       round((SELECT value*value FROM json_each(raw) WHERE key = 0) / (SELECT sum(value*value) FROM json_each(raw)), 3) AS top1_raw,
+       round((SELECT value*value FROM json_each(centered) WHERE key = 0) / (SELECT sum(value*value) FROM json_each(centered)), 3) AS top1,
+       round(svd_effective_rank(raw), 1) AS erank_raw, round(svd_effective_rank(centered), 1) AS erank,
+       round(cka, 3) AS cka_with_before
+FROM s;

@@ -106,7 +106,7 @@ def main():
         check(proc.returncode == 0 and proc.stderr == "", "demo runs",
               f"exit {proc.returncode}: {proc.stderr.strip()}")
         for section in ("== 1.", "== 2.", "== 3.", "== 4.", "== 5.", "== 6.", "== 7.",
-                        "== 8.", "== 9."):
+                        "== 8.", "== 9.", "== 10."):
             check(section in proc.stdout, f"demo prints section {section}", proc.stdout[-300:])
         # the last section's table has its two rows
         tail = proc.stdout.split("== 6.")[-1].split("== 7.")[0]
@@ -134,9 +134,10 @@ def main():
         # README's excerpt of the demo output is real output
         with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
             readme = f.read()
-        excerpt = readme.split("<!-- demo excerpt")[1].split("```text\n")[1].split("```")[0]
-        missing = [l for l in excerpt.splitlines() if l not in proc.stdout.splitlines()]
-        check(excerpt.strip() and not missing, "README demo excerpt is real output", str(missing[:2]))
+        for part in readme.split("<!-- demo excerpt")[1:]:
+            excerpt = part.split("```text\n")[1].split("```")[0]
+            missing = [l for l in excerpt.splitlines() if l not in proc.stdout.splitlines()]
+            check(excerpt.strip() and not missing, "README demo excerpt is real output", str(missing[:2]))
 
     print(f"sample: {passed} passed, {failed} failed")
     return 1 if failed else 0
@@ -204,7 +205,7 @@ def check_structure(check, path, out):
         top3[cat] = np.linalg.svd(x - x.mean(axis=0), full_matrices=False)[2][:3].T
     firsts = sorted(np.degrees(scipy.linalg.subspace_angles(top3[a], top3[b]))[::-1][0]
                     for a in top3 for b in top3 if a < b)
-    rows = box_rows(out.split("== 9.")[-1])
+    rows = box_rows(out.split("== 9.")[-1].split("== 10.")[0])
     bad = []
     for r in rows:
         ang = np.degrees(scipy.linalg.subspace_angles(top3[r[0]], top3[r[1]]))[::-1]
@@ -212,6 +213,33 @@ def check_structure(check, path, out):
             bad.append(r)
     ok = len(rows) == 6 and all(near(r[2], f, 1) for r, f in zip(rows, firsts))
     check(ok and not bad, "demo section 9: angles vs scipy, the six smallest", str(bad[:2]))
+
+    # section 10: all-but-the-top 3 of the whole vocabulary, in numpy
+    x = np.array([vec[i] for i in ids])
+    mean = x.mean(axis=0)
+    v = np.linalg.svd(x - mean, full_matrices=False)[2][:3]
+    y = ((x - mean) - ((x - mean) @ v.T) @ v).astype(np.float32).astype(np.float64)
+
+    def top1_erank(m, center):
+        sig = centered_sigma(m) if center else np.linalg.svd(m, compute_uv=False)
+        p = sig / sig.sum()
+        p = p[p > 0]
+        return (sig[0] ** 2) / (sig ** 2).sum(), float(np.exp(-(p * np.log(p)).sum()))
+
+    def cka(a, b):
+        a, b = a - a.mean(axis=0), b - b.mean(axis=0)
+        return np.linalg.norm(b.T @ a) ** 2 / (np.linalg.norm(a.T @ a) * np.linalg.norm(b.T @ b))
+
+    rows = box_rows(out.split("== 10.")[-1])
+    want = []
+    for m in (x, y):
+        tr, er = top1_erank(m, False)
+        tc, ec = top1_erank(m, True)
+        want.append((tr, tc, er, ec))
+    ok = len(rows) == 2 and all(near(r[1 + j], w[j], 3 if j < 2 else 1) for r, w in zip(rows, want)
+                                for j in range(4))
+    ok = ok and rows[0][5] == "" and near(rows[1][5], cka(x, y), 3)
+    check(ok, "demo section 10: all-but-the-top vs numpy", str(rows))
 
 
 if __name__ == "__main__":
