@@ -30,18 +30,16 @@ EXT_LIBS   := $(shell pkg-config --libs lapacke openblas jansson 2>/dev/null) -l
 
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror
-ALL_CFLAGS := $(WARN) $(CFLAGS) -fPIC $(PKG_CFLAGS)
+ALL_CFLAGS := $(WARN) $(CFLAGS) -fPIC -Iext $(PKG_CFLAGS)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 EXT_SRC := ext/svd.c ext/vector.c ext/spectrum.c ext/gram.c ext/options.c ext/emb.c \
            ext/aggregate.c ext/each.c ext/measures.c ext/basis.c \
-           ext/final.c ext/merge.c ext/state.c \
-           ext/scree.c ext/import.c ext/npy.c ext/safetensors.c \
-           ext/textvec.c ext/vocab.c \
-           ext/noise.c \
-           ext/angles.c \
-           ext/cka.c
-EXT_HDR := $(wildcard ext/*.h)
+           ext/final.c ext/merge.c ext/state.c ext/scree.c \
+           ext/import/import.c ext/import/npy.c ext/import/safetensors.c \
+           ext/import/textvec.c ext/import/vocab.c \
+           ext/compare/noise.c ext/compare/angles.c ext/compare/cka.c
+EXT_HDR := $(wildcard ext/*.h ext/*/*.h)
 
 .PHONY: all test test-asan deps check-deps install clean demo shards sample glove scree bench fuzz valgrind
 

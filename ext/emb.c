@@ -23,7 +23,7 @@
 ** emb_f32(x'000000000000f03f', 'f64') is x'0000803f', [1.0] as float32.
 */
 #include "glue.h"
-#include "import.h"
+#include "import/import.h"
 #include "vector.h"
 
 #include <math.h>

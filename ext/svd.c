@@ -8,7 +8,7 @@
 ** function lives in the file named beside it.
 */
 #include "glue.h"
-#include "import.h"
+#include "import/import.h"
 #include "spectrum.h"
 
 #include <pthread.h>
