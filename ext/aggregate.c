@@ -41,9 +41,6 @@
 #include <string.h>
 SQLITE_EXTENSION_INIT3
 
-/* method=auto streams a group once its rows exceed 2d and this many bytes:
-** below it, the exact method costs little and is more accurate. */
-#define AGG_AUTO_BYTES ((sqlite3_int64)16<<20)
 
 /* The first allocation for a group's rows: 256 KiB, at least 16 rows, so
 ** that the small groups of a GROUP BY are kept without a reallocation. */
@@ -83,9 +80,20 @@ static int aggOptions(AggSpectrum *p, sqlite3_value *pOpt, char **pzErr){
 }
 
 /* Room for one more row of nDim values. */
+/* A window frame's rows moved to the start of the buffer. */
+static void aggCompact(AggSpectrum *p){
+  sqlite3_int64 d = p->nDim;
+  if( p->iFirst==0 ) return;
+  memmove(p->aRow, p->aRow + p->iFirst*d,
+          sizeof(double)*(size_t)((p->nRow - p->iFirst)*d));
+  p->nRow -= p->iFirst;
+  p->iFirst = 0;
+}
+
 static int aggReserve(AggSpectrum *p, char **pzErr){
   sqlite3_int64 nMaxRow = AGG_MAX_BYTES/(p->nDim*(sqlite3_int64)sizeof(double));
-  if( p->nRow>=SPEC_MAX_K && p->nDim>SPEC_MAX_K ){
+  if( p->nRow>=p->nRowAlloc && p->iFirst>0 ) aggCompact(p);
+  if( aggRows(p)>=SPEC_MAX_K && p->nDim>SPEC_MAX_K ){
     /* the k x k triangle would exceed the exact method's limit: say so now
     ** rather than after the whole group is read */
     *pzErr = sqlite3_mprintf(
@@ -410,8 +418,9 @@ static void aggInverse(sqlite3_context *ctx, sqlite3_value *pX){
     aggFree(p);
     svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
         "%s(): this window frame streamed its rows (more than 16 MiB of them "
-        "before its first result), so it cannot drop one; use "
-        "method=exact", p->zFunc));
+        "came before its first result), so it cannot drop one; use "
+        "method=exact, which keeps them (each frame is then decomposed "
+        "anew)", p->zFunc));
     return;
   }
   d = p->nDim;
@@ -433,13 +442,15 @@ static void aggInverse(sqlite3_context *ctx, sqlite3_value *pX){
   p->iFirst++;
   p->bDirty = 1;
   if( p->iFirst==p->nRow ){
+    /* empty: the next row may have another d, so the buffer goes too */
+    sqlite3_free(p->aRow);
+    p->aRow = 0;
+    p->nRowAlloc = 0;
     p->iFirst = p->nRow = 0;
-  }else if( p->iFirst>=1024 && p->iFirst*2>=p->nRow ){
-    /* move the frame down once the dropped rows are half the buffer */
-    memmove(p->aRow, p->aRow + p->iFirst*d,
-            sizeof(double)*(size_t)((p->nRow - p->iFirst)*d));
-    p->nRow -= p->iFirst;
-    p->iFirst = 0;
+  }else if( p->iFirst>=16 && p->iFirst*2>=p->nRow ){
+    /* the dropped rows are half the buffer: move the frame down (O(d) a
+    ** dropped row, amortized), so memory stays within twice the frame */
+    aggCompact(p);
   }
 }
 

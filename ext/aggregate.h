@@ -17,6 +17,10 @@
 /* The most row data one group may keep: 2 GiB less 16 MiB of headroom. */
 #define AGG_MAX_BYTES ((sqlite3_int64)0x7f000000)
 
+/* method=auto streams a group once its rows exceed 2d and this many bytes:
+** below it, the exact method costs little and is more accurate. */
+#define AGG_AUTO_BYTES ((sqlite3_int64)16<<20)
+
 /* Groups of at least this many values check for an interrupt. */
 #define AGG_PROBE_VALUES ((sqlite3_int64)1<<20)
 

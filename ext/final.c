@@ -156,8 +156,12 @@ static int finCompute(sqlite3_context *ctx, AggSpectrum *p, int eKind,
   memset(&g, 0, sizeof(g));
   if( p->bGram ){
     pG = &p->gram;
-  }else if( p->opt.eMethod==OPT_METHOD_GRAM
-         && (eKind!=FIN_SPECTRUM || n>d) ){
+  }else if( (p->opt.eMethod==OPT_METHOD_GRAM
+              && (eKind!=FIN_SPECTRUM || n>d))
+          || (p->opt.eMethod==OPT_METHOD_AUTO && n>2*d && d<=GRAM_MAX_D
+              && n*d*(sqlite3_int64)sizeof(double)>AGG_AUTO_BYTES) ){
+    /* what the aggregate streams: a window frame keeps its rows, so they
+    ** are streamed here, in order, as the aggregate would have */
     int r = aggStartGram(p, &g, &zErr);
     for(i=p->iFirst; r==SQLITE_OK && i<p->nRow; i++){
       r = aggGramAdd(p, &g, p->aRow + i*d, &zErr);

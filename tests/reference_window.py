@@ -198,6 +198,35 @@ def errors(c, db):
            "'method=gram'; it must be the same for every row")
 
 
+def large(c, db, rng):
+    """Found in review. method=auto on a frame past its streaming size gives
+    the aggregate's digits (the frame's rows are streamed as the aggregate
+    streams them); a 2-row sliding frame of huge rows stays within the
+    memory of its rows (dropped rows used to count against the limit)."""
+    x = rng.normal(size=(40000, 64)).astype("<f4")
+    db.execute("CREATE TABLE big(pos INTEGER PRIMARY KEY, grp, v)")
+    db.executemany("INSERT INTO big VALUES (?, ?, ?)",
+                   [(i + 1, i // 20000, r.tobytes()) for i, r in enumerate(x)])
+    for win, outer in (("svd_spectrum(v)", "s"), ("svd_basis(v, 2)", "s"),
+                       ("svd_state(v)", "svd_state_json(s)")):
+        got = db.execute(f"SELECT {outer} FROM (SELECT pos, {win} OVER (ORDER BY grp) AS s "
+                         f"FROM big) WHERE pos = 40000").fetchone()[0]
+        want = db.execute(f"SELECT {outer.replace('s)', win + ')') if outer != 's' else win} "
+                          f"FROM big").fetchone()[0]
+        c.check(got == want, f"auto past 16 MiB, running frame: {win} is the aggregate's",
+                "differs")
+    d = 2000000
+    db.execute("CREATE TABLE huge(pos INTEGER PRIMARY KEY, v)")
+    db.execute("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 150) "
+               f"INSERT INTO huge SELECT i, CAST(zeroblob({4 * d - 4}) || x'0000803f' AS BLOB) FROM c")
+    try:
+        n = db.execute("SELECT count(s) FROM (SELECT svd_spectrum(v) OVER (ORDER BY pos ROWS 1 "
+                       "PRECEDING) AS s FROM huge)").fetchone()[0]
+        c.check(n == 150, "2-row frames of 2,000,000 dimensions", f"{n} results")
+    except Exception as e:
+        c.check(False, "2-row frames of 2,000,000 dimensions", str(e))
+
+
 def run(ext, seed=20261131):
     c = Checker()
     rng = np.random.default_rng(seed)
@@ -208,6 +237,7 @@ def run(ext, seed=20261131):
     states(c, db, vecs)
     whole_partition_once(c, db)
     errors(c, db)
+    large(c, db, rng)
     db.close()
     return c.passed, c.failed
 

@@ -33,3 +33,14 @@ SELECT svd_spectrum(v) OVER (ORDER BY i) FROM (SELECT 1 AS i, '[1,2]' AS v UNION
 SELECT svd_spectrum(v, o) OVER (ORDER BY i ROWS 1 PRECEDING) FROM (SELECT 1 AS i, '[1,2]' AS v, 'method=exact' AS o UNION ALL SELECT 2, '[1,3]', 'method=gram');
 -- error: svd_basis(): K is 2 but the group has 1 rows of 2 dimensions; K may be at most min(n, d) = 1
 SELECT svd_basis(v, 2) OVER (ORDER BY i) FROM (SELECT 1 AS i, '[1,2]' AS v UNION ALL SELECT 2, '[1,3]');
+
+-- found in review: a frame that empties, then takes a row of another d (its
+-- buffer was kept at the old size: a heap overflow under ASan)
+CREATE TABLE wd(pos INTEGER PRIMARY KEY, v);
+INSERT INTO wd VALUES (1, '[1, 2]');
+INSERT INTO wd SELECT 2, CAST(x'0000803f' || zeroblob(159996) AS BLOB);
+SELECT 'frame of one row, then d = 40000', (SELECT group_concat(substr(s, 1, 30), ';') FROM
+  (SELECT svd_spectrum(v) OVER (ORDER BY pos ROWS CURRENT ROW) AS s FROM wd)) = '[0.0];[0.0]';
+-- OPTIONS are the partition's: the same on every row of it, whatever the frame
+-- error: svd_spectrum(): OPTIONS changed within a group, from '' to 'center=false'; it must be the same for every row
+SELECT svd_spectrum(v, o) OVER (ORDER BY i ROWS CURRENT ROW) FROM (SELECT 1 AS i, '[1,2]' AS v, '' AS o UNION ALL SELECT 2, '[3,4]', 'center=false');
