@@ -114,18 +114,19 @@ SELECT n, freq_rank, word, round(erank, 2) AS erank FROM (
 
 .print
 .print == 8. Which groups are more structured than chance? ==
-.print Each group next to 40 groups of the same size drawn from the whole sample
-.print (deterministic draws): top1 and effective rank, their chance means, and how
+.print Each group next to 100 groups of the same size drawn from the whole sample
+.print (deterministic pseudo-random draws): top1 and effective rank, their chance means, and how
 .print many chance standard deviations away the group is (z). signal = singular
 .print values above the Gavish-Donoho noise threshold (svd_signal_rank).
-WITH RECURSIVE draw(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM draw WHERE k < 40),
+WITH RECURSIVE draw(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM draw WHERE k < 100),
 cat AS (
   SELECT w.category, count(*) AS n, svd_spectrum(e.vec) AS spec
   FROM emb e JOIN words w USING(id) WHERE w.category <> 'random' GROUP BY w.category
 ),
 shuffled AS (
   SELECT d.k, e.vec,
-         row_number() OVER (PARTITION BY d.k ORDER BY (e.id * 2654435761 + d.k * 40503) % 1000003, e.id) AS r
+         row_number() OVER (PARTITION BY d.k ORDER BY ((e.id * 2654435761 + d.k * 40503) % 1000003)
+                                              * ((e.id * 2654435761 + d.k * 40503) % 1000003) % 1000003, e.id) AS r
   FROM draw d, emb e
 ),
 chance AS (
@@ -157,7 +158,11 @@ FROM cat c JOIN stats s USING(category) ORDER BY z_erank;
 .print
 .print == 9. Which groups share directions? ==
 .print The principal angles between two groups' top-3 subspaces (svd_angles), the
-.print six pairs whose first angle is smallest: a shared direction between them.
+.print six closest pairs; then, for scale, the first angle between the top-3
+.print subspaces of two groups of 40 words drawn at random (mean of 20 pairs).
+.print Random groups meet at a smaller angle than any two categories: they share
+.print the whole vocabulary's dominant directions (section 10), which a category's
+.print own structure displaces. No pair of categories shares a direction beyond that.
 WITH b AS (
   SELECT w.category, svd_basis(e.vec, 3) AS basis
   FROM emb e JOIN words w USING(id) WHERE w.category <> 'random' GROUP BY w.category
@@ -170,12 +175,24 @@ SELECT a, b, round(json_extract(ang, '$[0]') * 57.29577951308232, 1) AS angle1_d
        round(json_extract(ang, '$[2]') * 57.29577951308232, 1) AS angle3_deg
 FROM pairs ORDER BY angle1_deg LIMIT 6;
 
+WITH RECURSIVE draw(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM draw WHERE k < 40),
+shuffled AS (
+  SELECT d.k, e.vec,
+         row_number() OVER (PARTITION BY d.k ORDER BY ((e.id * 2654435761 + d.k * 40503) % 1000003)
+                                              * ((e.id * 2654435761 + d.k * 40503) % 1000003) % 1000003, e.id) AS r
+  FROM draw d, emb e
+), g AS (SELECT k, svd_basis(vec, 3) AS basis FROM shuffled WHERE r <= 40 GROUP BY k)
+SELECT 'two random groups of 40' AS pair,
+       round(avg(json_extract(svd_angles(x.basis, y.basis), '$[0]')) * 57.29577951308232, 1) AS mean_angle1_deg
+FROM g x JOIN g y ON y.k = x.k + 1 WHERE x.k % 2 = 1;
+
 .print
 .print == 10. All-but-the-top: the vocabulary made more isotropic ==
 .print Mu & Viswanath (2018): remove the vocabulary's mean and its top 3 directions
 .print from every vector (svd_residual). The first direction's share of the energy
 .print falls (top1_raw: uncentered, as cosine similarity sees the vectors), and
-.print CKA says how much of the vectors' geometry the change leaves.
+.print CKA says how much of the vectors' geometry the change leaves. The effective
+.print rank falls a little too: 3 of the 100 directions are now empty.
 WITH b AS (SELECT svd_basis(vec, 3) AS basis FROM emb),
 abtt AS (SELECT e.vec AS before, svd_residual(b.basis, e.vec) AS after FROM emb e, b),
 s AS (SELECT 'before' AS vectors, svd_spectrum(before, 'center=false') AS raw,

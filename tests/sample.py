@@ -162,7 +162,7 @@ def near(printed, value, digits):
 
 def check_structure(check, path, out):
     """Sections 8 and 9 against numpy and scipy: each group's measures and
-    those of 40 groups of the same size drawn as the demo draws them, the
+    those of 100 groups of the same size drawn as the demo draws them, the
     signal rank by the Gavish-Donoho threshold (tests/reference_noise.py),
     and the principal angles by scipy.linalg.subspace_angles."""
     import scipy.linalg
@@ -183,7 +183,8 @@ def check_structure(check, path, out):
         return s2[0] / s2.sum(), float(np.exp(-(p * np.log(p)).sum())), int((kept > tau).sum())
 
     ids = sorted(vec)
-    draws = [sorted(ids, key=lambda i: ((i * 2654435761 + k * 40503) % 1000003, i)) for k in range(1, 41)]
+    draws = [sorted(ids, key=lambda i: ((i * 2654435761 + k * 40503) % 1000003) ** 2 % 1000003 * 10**6 + i)
+             for k in range(1, 101)]
     rows = box_rows(out.split("== 8.")[-1].split("== 9.")[0])
     bad = []
     for r in rows:
@@ -205,7 +206,8 @@ def check_structure(check, path, out):
         top3[cat] = np.linalg.svd(x - x.mean(axis=0), full_matrices=False)[2][:3].T
     firsts = sorted(np.degrees(scipy.linalg.subspace_angles(top3[a], top3[b]))[::-1][0]
                     for a in top3 for b in top3 if a < b)
-    rows = box_rows(out.split("== 9.")[-1].split("== 10.")[0])
+    rows9 = box_rows(out.split("== 9.")[-1].split("== 10.")[0])
+    rows = [r for r in rows9 if len(r) == 5]
     bad = []
     for r in rows:
         ang = np.degrees(scipy.linalg.subspace_angles(top3[r[0]], top3[r[1]]))[::-1]
@@ -213,6 +215,17 @@ def check_structure(check, path, out):
             bad.append(r)
     ok = len(rows) == 6 and all(near(r[2], f, 1) for r, f in zip(rows, firsts))
     check(ok and not bad, "demo section 9: angles vs scipy, the six smallest", str(bad[:2]))
+    # and the first angle between two chance groups of 40, 20 pairs
+    firsts = []
+    for k in range(1, 40, 2):
+        sub = []
+        for d in (draws[k - 1], draws[k]):
+            x = np.array([vec[i] for i in d[:40]])
+            sub.append(np.linalg.svd(x - x.mean(axis=0), full_matrices=False)[2][:3].T)
+        firsts.append(np.degrees(scipy.linalg.subspace_angles(sub[0], sub[1]))[::-1][0])
+    chance = [r for r in rows9 if len(r) == 2]
+    check(len(chance) == 1 and near(chance[0][1], float(np.mean(firsts)), 1),
+          "demo section 9: chance angle vs scipy", f"{chance} vs {np.mean(firsts)}")
 
     # section 10: all-but-the-top 3 of the whole vocabulary, in numpy
     x = np.array([vec[i] for i in ids])
