@@ -255,8 +255,7 @@ void aggSpecError(sqlite3_context *ctx, int rc, const SpecStatus *pSt,
       sqlite3_result_error_nomem(ctx);
       return;
     case SPEC_INTERRUPT:
-      sqlite3_result_error(ctx, "interrupted", -1);
-      sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
+      svdResultInterrupted(ctx);
       return;
     case SPEC_TOOBIG:
       zErr = sqlite3_mprintf(
@@ -328,8 +327,7 @@ int aggProbe(void *pCtx){
 
 /* Report the interrupt as the result of ctx, and free the group. */
 static void aggReportInterrupt(sqlite3_context *ctx, AggSpectrum *p){
-  sqlite3_result_error(ctx, "interrupted", -1);
-  sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
+  svdResultInterrupted(ctx);
   aggFree(p);
 }
 

@@ -23,6 +23,12 @@ static inline void svdResultError(sqlite3_context *ctx, int rc, char *zErr){
   sqlite3_free(zErr);
 }
 
+/* Report a pending interrupt as the result of ctx, as SQLite itself does. */
+static inline void svdResultInterrupted(sqlite3_context *ctx){
+  sqlite3_result_error(ctx, "interrupted", -1);
+  sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
+}
+
 /* emb.c */
 void embF32Func(sqlite3_context*, int, sqlite3_value**);
 void embJsonFunc(sqlite3_context*, int, sqlite3_value**);

@@ -267,8 +267,7 @@ static int stateInterrupted(sqlite3_context *ctx, const SpecState *p){
     return 0;
   }
   if( aggProbe(ctx) ){
-    sqlite3_result_error(ctx, "interrupted", -1);
-    sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
+    svdResultInterrupted(ctx);
     return 1;
   }
   specSetCancel(aggProbe, ctx);
@@ -288,8 +287,7 @@ static void stateSpecError(sqlite3_context *ctx, const char *zFunc, int rc,
       sqlite3_result_error_nomem(ctx);
       return;
     case SPEC_INTERRUPT:
-      sqlite3_result_error(ctx, "interrupted", -1);
-      sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
+      svdResultInterrupted(ctx);
       return;
     case SPEC_TOOBIG:
       if( strcmp(zFunc, "svd_merge")==0 ){
