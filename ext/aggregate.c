@@ -61,22 +61,8 @@ void aggFree(AggSpectrum *p){
 /* First row: parse OPTIONS and keep its text; later rows: the same text
 ** (checked for its type on every row, so that the row order cannot matter). */
 static int aggOptions(AggSpectrum *p, sqlite3_value *pOpt, char **pzErr){
-  const char *z;
-  int rc = optText(pOpt, p->zFunc, OPT_CENTER|OPT_METHOD, &z, pzErr);
-  if( rc ) return rc;
-  if( p->zOpt==0 ){
-    rc = optParse(pOpt, p->zFunc, OPT_CENTER|OPT_METHOD, &p->opt, pzErr);
-    if( rc ) return rc;
-    p->zOpt = sqlite3_mprintf("%s", z);
-    return p->zOpt ? SQLITE_OK : SQLITE_NOMEM;
-  }
-  if( strcmp(p->zOpt, z)!=0 ){
-    *pzErr = sqlite3_mprintf(
-        "%s(): OPTIONS changed within a group, from '%s' to '%s'; "
-        "it must be the same for every row", p->zFunc, p->zOpt, z);
-    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-  }
-  return SQLITE_OK;
+  return optGroup(pOpt, p->zFunc, OPT_CENTER|OPT_METHOD, &p->zOpt, &p->opt,
+                  pzErr);
 }
 
 /* Room for one more row of nDim values. */

@@ -191,3 +191,24 @@ int optParse(sqlite3_value *pVal, const char *zFunc, unsigned mKeys,
   }
   return SQLITE_OK;
 }
+
+int optGroup(sqlite3_value *pVal, const char *zFunc, unsigned mKeys,
+             char **pzText, SvdOptions *pOpt, char **pzErr){
+  const char *z;
+  int rc = optText(pVal, zFunc, mKeys, &z, pzErr);
+  if( rc ) return rc;
+  if( *pzText==0 ){
+    rc = optParse(pVal, zFunc, mKeys, pOpt, pzErr);
+    if( rc ) return rc;
+    *pzText = sqlite3_mprintf("%s", z);
+    return *pzText ? SQLITE_OK : SQLITE_NOMEM;
+  }
+  if( strcmp(*pzText, z)!=0 ){
+    int bNull = pVal==0 || sqlite3_value_type(pVal)==SQLITE_NULL;
+    return optError(pzErr, sqlite3_mprintf(
+        "%s(): OPTIONS changed within a group, from '%s' to %s%s%s; "
+        "it must be the same for every row", zFunc, *pzText,
+        bNull ? "" : "'", bNull ? "NULL" : z, bNull ? "" : "'"));
+  }
+  return SQLITE_OK;
+}

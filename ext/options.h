@@ -41,4 +41,15 @@ int optText(sqlite3_value *pVal, const char *zFunc, unsigned mKeys,
 int optParse(sqlite3_value *pVal, const char *zFunc, unsigned mKeys,
              SvdOptions *pOpt, char **pzErr);
 
+/*
+** OPTIONS of one row of an aggregate's group: on the first row (*pzText
+** 0) parse pVal into *pOpt and keep its text in *pzText (sqlite3_mprintf;
+** the caller frees it); on later rows require the same text ("zFunc():
+** OPTIONS changed within a group, from 'a' to 'b'", NULL shown as NULL).
+** NULL means the defaults, as '' does. SQLITE_OK, SQLITE_ERROR with
+** *pzErr, or SQLITE_NOMEM.
+*/
+int optGroup(sqlite3_value *pVal, const char *zFunc, unsigned mKeys,
+             char **pzText, SvdOptions *pOpt, char **pzErr);
+
 #endif /* SVD_OPTIONS_H */

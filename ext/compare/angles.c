@@ -300,7 +300,8 @@ void angResidualFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     aOut[j] = (float)y[j];
     if( !isfinite(aOut[j]) ){
       zErr = sqlite3_mprintf("svd_residual(): element %d of the residual is "
-          "beyond the range of float32; X is too far from the mean", j+1);
+          "beyond the range of float32; X is too far from %s", j+1,
+          bd.bCenter ? "the mean" : "the directions' span");
       rc = SQLITE_ERROR;
     }
   }

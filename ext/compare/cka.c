@@ -209,22 +209,7 @@ static void ckaFree(CkaAgg *p){
 
 /* First row: parse OPTIONS and keep its text; later rows: the same text. */
 static int ckaOptions(CkaAgg *p, sqlite3_value *pOpt, char **pzErr){
-  const char *z;
-  int rc = optText(pOpt, "svd_cka", OPT_CENTER, &z, pzErr);
-  if( rc ) return rc;
-  if( p->zOpt==0 ){
-    rc = optParse(pOpt, "svd_cka", OPT_CENTER, &p->opt, pzErr);
-    if( rc ) return rc;
-    p->zOpt = sqlite3_mprintf("%s", z);
-    return p->zOpt ? SQLITE_OK : SQLITE_NOMEM;
-  }
-  if( strcmp(p->zOpt, z)!=0 ){
-    *pzErr = sqlite3_mprintf(
-        "svd_cka(): OPTIONS changed within a group, from '%s' to '%s'; "
-        "it must be the same for every row", p->zOpt, z);
-    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
-  }
-  return SQLITE_OK;
+  return optGroup(pOpt, "svd_cka", OPT_CENTER, &p->zOpt, &p->opt, pzErr);
 }
 
 /* Read side zSide ("X" or "Y") of pair iRow into pBuf and check its d

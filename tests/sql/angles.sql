@@ -89,5 +89,5 @@ SELECT svd_residual(svd_basis(v, 1), '[1e308, 0]') FROM (SELECT '[-1e308, 0]' AS
 -- error: svd_residual(): element 3 of the residual is beyond the range of float32; X is too far from the mean
 SELECT svd_residual(b2, '[1, 2, 1e300]') FROM b;
 -- the components overflow a double: the residual is not finite
--- error: svd_residual(): element 1 of the residual is beyond the range of float32; X is too far from the mean
+-- error: svd_residual(): element 1 of the residual is beyond the range of float32; X is too far from the directions' span
 SELECT svd_residual(svd_basis(v, 1, 'center=false'), '[1.5e308, 1.5e308]') FROM (SELECT '[3, 4]' AS v UNION ALL SELECT '[-3, -4]');

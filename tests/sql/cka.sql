@@ -86,3 +86,5 @@ SELECT svd_cka(x, y, o) FROM (SELECT '[1]' AS x, '[3]' AS y, 'center=true' AS o 
 SELECT svd_cka(x, y, o) FROM (SELECT NULL AS x, '[3]' AS y, NULL AS o UNION ALL SELECT '[2]', '[1]', 'center=false');
 -- error: wrong number of arguments to function svd_cka()
 SELECT svd_cka('[1]');
+-- error: svd_cka(): OPTIONS changed within a group, from 'center=true' to NULL; it must be the same for every row
+SELECT svd_cka(v, v, o) FROM (SELECT '[1,2]' AS v, 'center=true' AS o UNION ALL SELECT '[1,3]', NULL);

@@ -113,3 +113,6 @@ SELECT svd_spectrum(v, o) FROM (SELECT '[1]' AS v, '' AS o UNION ALL SELECT NULL
 SELECT svd_spectrum(v, o) FROM (SELECT '[1]' AS v, 'center=true' AS o UNION ALL SELECT '[2]', 'center=false');
 -- error: svd_spectrum(): a singular value exceeds the range of a double; scale the vectors down
 SELECT svd_spectrum(v, 'center=false') FROM (SELECT '[1e308, 1e308]' AS v UNION ALL SELECT '[1e308, 1e308]');
+-- a NULL OPTIONS after another is shown as NULL
+-- error: svd_spectrum(): OPTIONS changed within a group, from 'center=true' to NULL; it must be the same for every row
+SELECT svd_spectrum(v, o) FROM (SELECT '[1,2]' AS v, 'center=true' AS o UNION ALL SELECT '[1,3]', NULL);
