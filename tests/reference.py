@@ -36,6 +36,16 @@ def reference(x, center=True, twice=False):
     return np.linalg.svd(x, compute_uv=False)
 
 
+def centered_svd(x, center=True):
+    """np.linalg.svd(..., full_matrices=False) of x centered twice (as
+    above), or of x itself."""
+    x = np.asarray(x, dtype=np.float64)
+    if center:
+        x = x - x.mean(axis=0)
+        x = x - x.mean(axis=0)
+    return np.linalg.svd(x, full_matrices=False)
+
+
 def spectrum(db, rows, as_json, options=None):
     db.execute("DROP TABLE IF EXISTS m")
     db.execute("CREATE TABLE m(v)")

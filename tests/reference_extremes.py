@@ -14,12 +14,11 @@ Run by tests/run.py with Debian's /usr/bin/python3 (python3-numpy).
 4. svd_basis's sigma equal svd_spectrum's to the last digit on every road.
 """
 import json
-import math
 import sys
 
 import numpy as np
 
-from reference import Checker, connect
+from reference import Checker, centered_svd, connect
 
 TOL = 1e-12
 
@@ -38,14 +37,6 @@ def query(c, db, name, sql, args=()):
     except Exception as e:  # an SQL error is a failed check, not a crash
         c.check(False, name, f"error: {e}")
         return None
-
-
-def centered_svd(y, center=True):
-    y = np.asarray(y, dtype=np.float64)
-    if center:
-        y = y - y.mean(axis=0)
-        y = y - y.mean(axis=0)
-    return np.linalg.svd(y, full_matrices=False)
 
 
 def close(got, want, scale, floor=0.0):

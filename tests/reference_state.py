@@ -15,17 +15,9 @@ import sys
 
 import numpy as np
 
-from reference import Checker, connect
+from reference import Checker, centered_svd, connect
 
 TOL = 1e-12
-
-
-def ref_svd(x, center=True):
-    x = np.asarray(x, dtype=np.float64)
-    if center:
-        x = x - x.mean(axis=0)
-        x = x - x.mean(axis=0)
-    return np.linalg.svd(x, full_matrices=False)
 
 
 def part_states(db, x, parts, options):
@@ -80,7 +72,7 @@ def check_spectrum(c, name, got, ref, method, n, d, center):
 def check_basis(c, db, name, state, x, k, center, method):
     js = db.execute("SELECT svd_basis_json(svd_state_basis(?, ?))", (state, k)).fetchone()[0]
     b = json.loads(js)
-    _, s, vt = ref_svd(x, center)
+    _, s, vt = centered_svd(x, center)
     s1 = s[0] if s[0] > 0 else 1.0
     got = np.array(b["sigma"])
     if method == "exact":
@@ -128,7 +120,7 @@ def partitions(c, db, rng):
                 labels = split(rng, n, nparts)
                 states = part_states(db, x, labels, opts)
                 name = f"state {n}x{d} {opts} mean {mean:g} in {len(states)} parts"
-                ref = ref_svd(x, center)[1]
+                ref = centered_svd(x, center)[1]
                 tree = merge_tree(db, rng, states)
                 flat = merge_all(db, rng, states)
                 for how, st in (("tree", tree), ("flat", flat)):
@@ -148,7 +140,7 @@ def one_row_parts(c, db, rng):
         states = part_states(db, x, np.arange(n), "method=exact")
         st = merge_tree(db, rng, states)
         got = json.loads(db.execute("SELECT svd_state_spectrum(?)", (st,)).fetchone()[0])
-        check_spectrum(c, f"one-row states {n}x{d}", got, ref_svd(x)[1], "exact", n, d, True)
+        check_spectrum(c, f"one-row states {n}x{d}", got, centered_svd(x)[1], "exact", n, d, True)
 
 
 def mixed(c, db, rng):
@@ -161,7 +153,7 @@ def mixed(c, db, rng):
     info = json.loads(db.execute("SELECT svd_state_json(?)", (st,)).fetchone()[0])
     c.check(info["method"] == "gram", "exact + gram is gram", info["method"])
     got = json.loads(db.execute("SELECT svd_state_spectrum(?)", (st,)).fetchone()[0])
-    check_spectrum(c, "exact + gram", got, ref_svd(x)[1], "gram", n, d, True)
+    check_spectrum(c, "exact + gram", got, centered_svd(x)[1], "gram", n, d, True)
 
 
 def same_as_whole(c, db, rng):

@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 
-from reference import Checker, connect
+from reference import Checker, centered_svd, connect
 
 D = 5
 FRAMES = [
@@ -75,11 +75,7 @@ def aggregate(db, expr, members):
 
 
 def ref_sigma(vecs, members, center=True):
-    x = np.array([vecs[m] for m in members])
-    if center:
-        x = x - x.mean(axis=0)
-        x = x - x.mean(axis=0)
-    return np.linalg.svd(x, full_matrices=False)
+    return centered_svd([vecs[m] for m in members], center)
 
 
 def close(c, name, got, ref, method):
