@@ -33,7 +33,7 @@ WARN    := -std=c11 -Wall -Wextra -Werror
 ALL_CFLAGS := $(WARN) $(CFLAGS) -fPIC -Iext $(PKG_CFLAGS)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-EXT_SRC := ext/svd.c ext/vector.c ext/numerics.c ext/spectrum.c ext/gram.c ext/options.c ext/emb.c \
+EXT_SRC := ext/svd.c ext/about.c ext/vector.c ext/numerics.c ext/spectrum.c ext/gram.c ext/options.c ext/emb.c \
            ext/aggregate.c ext/each.c ext/measures.c ext/basis.c \
            ext/final.c ext/merge.c ext/state.c ext/scree.c \
            ext/import/import.c ext/import/npy.c ext/import/safetensors.c \

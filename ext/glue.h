@@ -29,6 +29,10 @@ static inline void svdResultInterrupted(sqlite3_context *ctx){
   sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
 }
 
+/* about.c */
+void aboutVersionFunc(sqlite3_context*, int, sqlite3_value**);
+void aboutInfoFunc(sqlite3_context*, int, sqlite3_value**);
+
 /* emb.c */
 void embF32Func(sqlite3_context*, int, sqlite3_value**);
 void embJsonFunc(sqlite3_context*, int, sqlite3_value**);

@@ -31,6 +31,10 @@ static const struct {
   void (*xStep)(sqlite3_context*, int, sqlite3_value**);
   void (*xFinal)(sqlite3_context*);
 } aSvdFunc[] = {
+  /* about.c */
+  { "svd_version",  0, SVD_SCALAR,                       aboutVersionFunc, 0, 0 },
+  { "svd_info",     0, SQLITE_UTF8|SQLITE_INNOCUOUS|SQLITE_RESULT_SUBTYPE,
+    aboutInfoFunc, 0, 0 },
   /* emb.c */
   { "emb_f32",      1, SVD_SCALAR,                       embF32Func, 0, 0 },
   { "emb_f32",      2, SVD_SCALAR,                       embF32Func, 0, 0 },

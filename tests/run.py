@@ -5,7 +5,7 @@
 Parts: C unit tests of the numerics (BIN/test_spectrum), allocation
 failure (BIN/oom: every query with its n-th allocation failing), the SQL tests
 (BIN/sqltest over tests/sql/*.sql), the numpy reference checks
-(tests/reference*.py), concurrent connections (tests/threads.py), the
+(tests/reference*.py), concurrent connections (tests/threads.py), svd_version/svd_info (tests/about.py), the
 SVG checks (tests/scree.py), the bundled sample and demo (tests/sample.py),
 states merged across shard files on Dask (tests/shards.py) and the
 README examples (tests/readme.py). With --asan
@@ -86,6 +86,7 @@ def main():
         ("reference_angles", [py, "tests/reference_angles.py", args.ext], pyenv),
         ("reference_cka", [py, "tests/reference_cka.py", args.ext], pyenv),
         ("threads", [py, "tests/threads.py", args.ext], pyenv),
+        ("about", [py, "tests/about.py", args.ext], pyenv),
         ("importers", [py, "tests/importers.py", args.ext], pyenv),
         ("interrupt", [py, "tests/interrupt.py", args.ext], pyenv),
         ("scree", [py, "tests/scree.py", args.ext], pyenv),

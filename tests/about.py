@@ -1,0 +1,123 @@
+"""svd_version() and svd_info() against what the process itself reports.
+
+    /usr/bin/python3 tests/about.py dist/svd
+
+The references are independent of the extension: OpenBLAS's own
+openblas_get_corename/openblas_get_config/openblas_get_num_threads called
+through ctypes in a process that loads the same library, Python's
+sqlite3.sqlite_version, the CPU flags in /proc/cpuinfo, and the version
+line of ext/version.h. Each case runs in a fresh process, since
+OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS are read when OpenBLAS loads.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+from reference import Checker
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+# run in a child: the extension's view and OpenBLAS's own, same process
+CHILD = r"""
+import ctypes, json, sqlite3, sys
+db = sqlite3.connect(":memory:")
+db.enable_load_extension(True)
+db.load_extension(sys.argv[1])
+version, info = db.execute("SELECT svd_version(), svd_info()").fetchone()
+blas = ctypes.CDLL("libopenblas.so.0")
+blas.openblas_get_corename.restype = ctypes.c_char_p
+blas.openblas_get_config.restype = ctypes.c_char_p
+print(json.dumps({
+  "version": version, "info": json.loads(info),
+  "valid": db.execute("SELECT json_valid(svd_info())").fetchone()[0],
+  "core": blas.openblas_get_corename().decode(),
+  "config": blas.openblas_get_config().decode(),
+  "threads": blas.openblas_get_num_threads(),
+  "sqlite": sqlite3.sqlite_version}))
+"""
+
+
+def child(ext, **env):
+    e = dict(os.environ)
+    for k in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
+              "OMP_NUM_THREADS"):
+        e.pop(k, None)
+    e.update(env)
+    out = subprocess.run([sys.executable, "-c", CHILD, ext], env=e, check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    return json.loads(out)
+
+
+def cpu_flags():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def main():
+    ext = sys.argv[1]
+    c = Checker()
+    with open(os.path.join(ROOT, "ext", "version.h")) as f:
+        want = re.search(r'#define SVD_VERSION "([^"]+)"', f.read()).group(1)
+    flags = cpu_flags()
+    avx_cores = {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"}
+
+    r = child(ext)
+    info = r["info"]
+    c.check(r["version"] == want, "svd_version", f"{r['version']} vs {want}")
+    c.check(re.fullmatch(r"\d+\.\d+\.\d+", r["version"]) is not None,
+            "svd_version is MAJOR.MINOR.PATCH", r["version"])
+    c.check(r["valid"] == 1, "svd_info is valid JSON")
+    c.check(info.get("version") == want, "info version", info.get("version"))
+    c.check(info.get("sqlite_version") == r["sqlite"], "info sqlite_version",
+            f"{info.get('sqlite_version')} vs {r['sqlite']}")
+    c.check(info.get("openblas_core") == r["core"], "info openblas_core",
+            f"{info.get('openblas_core')} vs {r['core']}")
+    c.check(info.get("openblas_config") == r["config"], "info openblas_config",
+            f"{info.get('openblas_config')} vs {r['config']}")
+    # the extension sets one thread when the user chose none
+    c.check(info.get("openblas_threads") == r["threads"] == 1,
+            "info openblas_threads", f"{info.get('openblas_threads')} vs {r['threads']}")
+    c.check(info.get("cpu") == {"avx2": "avx2" in flags,
+                                "avx512f": "avx512f" in flags},
+            "info cpu flags", f"{info.get('cpu')} vs /proc/cpuinfo")
+    generic = r["core"].lower() not in avx_cores
+    c.check(("hint" in info) == (generic and bool(flags & {"avx2", "avx512f"})),
+            "hint only when OpenBLAS runs generic kernels on an AVX2 CPU",
+            f"core {r['core']}, hint {info.get('hint')}")
+
+    # the user's thread count stands and is reported
+    r = child(ext, OPENBLAS_NUM_THREADS="2")
+    c.check(r["info"].get("openblas_threads") == r["threads"] == 2,
+            "info threads with OPENBLAS_NUM_THREADS=2",
+            f"{r['info'].get('openblas_threads')} vs {r['threads']}")
+
+    # generic kernels forced: the hint names OPENBLAS_CORETYPE when the CPU
+    # could do better
+    r = child(ext, OPENBLAS_CORETYPE="Prescott")
+    info = r["info"]
+    c.check(info.get("openblas_core") == r["core"] == "Prescott",
+            "info core with OPENBLAS_CORETYPE=Prescott",
+            f"{info.get('openblas_core')} vs {r['core']}")
+    if "avx512f" in flags:
+        want_hint = "OPENBLAS_CORETYPE=SkylakeX"
+    elif "avx2" in flags:
+        want_hint = "OPENBLAS_CORETYPE=Haswell"
+    else:
+        want_hint = None
+    got = info.get("hint")
+    c.check((got is None) if want_hint is None else
+            (got is not None and want_hint in got),
+            "hint under Prescott kernels", f"{got!r}, expected {want_hint!r}")
+
+    print(f"{c.passed} passed, {c.failed} failed")
+    return 1 if c.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
