@@ -33,7 +33,7 @@ WARN    := -std=c11 -Wall -Wextra -Werror
 ALL_CFLAGS := $(WARN) $(CFLAGS) -fPIC -Iext $(PKG_CFLAGS)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-EXT_SRC := ext/svd.c ext/about.c ext/vector.c ext/numerics.c ext/spectrum.c ext/gram.c ext/options.c ext/emb.c \
+EXT_SRC := ext/svd.c ext/about.c ext/vector.c ext/numerics.c ext/small.c ext/spectrum.c ext/gram.c ext/options.c ext/emb.c \
            ext/aggregate.c ext/each.c ext/measures.c ext/basis.c \
            ext/final.c ext/merge.c ext/state.c ext/scree.c \
            ext/import/import.c ext/import/npy.c ext/import/safetensors.c \
@@ -55,9 +55,9 @@ dist/svd.so: $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p dist
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $(EXT_SRC) $(EXT_LIBS)
 
-build/test_spectrum: tests/test_spectrum.c ext/numerics.c ext/spectrum.c ext/gram.c ext/merge.c $(EXT_HDR) | check-deps
+build/test_spectrum: tests/test_spectrum.c ext/numerics.c ext/small.c ext/spectrum.c ext/gram.c ext/merge.c $(EXT_HDR) | check-deps
 	@mkdir -p build
-	$(CC) $(ALL_CFLAGS) -Iext -o $@ tests/test_spectrum.c ext/numerics.c ext/spectrum.c ext/gram.c ext/merge.c $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -Iext -o $@ tests/test_spectrum.c ext/numerics.c ext/small.c ext/spectrum.c ext/gram.c ext/merge.c $(PKG_LIBS) -lm
 
 build/oom: tests/oom.c $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build
@@ -80,9 +80,9 @@ build/asan/svd.so: $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) -shared -o $@ $(EXT_SRC) $(EXT_LIBS)
 
-build/asan/test_spectrum: tests/test_spectrum.c ext/numerics.c ext/spectrum.c ext/gram.c ext/merge.c $(EXT_HDR) | check-deps
+build/asan/test_spectrum: tests/test_spectrum.c ext/numerics.c ext/small.c ext/spectrum.c ext/gram.c ext/merge.c $(EXT_HDR) | check-deps
 	@mkdir -p build/asan
-	$(CC) $(ALL_CFLAGS) $(SAN) -Iext -o $@ tests/test_spectrum.c ext/numerics.c ext/spectrum.c ext/gram.c ext/merge.c $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) $(SAN) -Iext -o $@ tests/test_spectrum.c ext/numerics.c ext/small.c ext/spectrum.c ext/gram.c ext/merge.c $(PKG_LIBS) -lm
 
 build/asan/sqltest: tests/sqltest.c | check-deps
 	@mkdir -p build/asan

@@ -517,7 +517,7 @@ int specGramSmall(double *a, int n, int d, int bCenter, double *sigma,
   if( bCenter ){
     /* y = x - x_1, as specGramAdd does (finite x: at worst an overflow) */
     int r;
-    for(r=1; r<n; r++) specSub(a + (size_t)r*d, a, d);
+    for(r=1; r<n; r++) smallSub(a + (size_t)r*d, a, d);
     memset(a, 0, sizeof(double)*(size_t)d);
   }
   amax = fabs(a[cblas_idamax((int)nd, a, 1)]);

@@ -6,7 +6,7 @@
 **                                   SQLite's allocator once the extension
 **                                   is loaded (specSetAllocator)
 **   specSetCancel/specCancelled     the calling thread's interrupt probe
-**   specScalePow2, specSub          exact power-of-two scaling; y -= x
+**   specScalePow2                   exact power-of-two scaling
 **   specBlasInit                    OpenBLAS single-threaded, once
 **
 ** The declarations, with their rules, are in spectrum.h.
@@ -103,14 +103,6 @@ void specScalePow2(double *a, int64_t n, int e){
   if( e ) specScale(a, n, ldexp(1.0, e));
 }
 
-void specSub(double *restrict y, const double *restrict x, int64_t n){
-  int64_t i = 0;
-  int k;
-  for(; i+8<=n; i+=8){
-    for(k=0; k<8; k++) y[i+k] -= x[i+k];
-  }
-  for(; i<n; i++) y[i] -= x[i];
-}
 
 /*
 ** OpenBLAS's own threads: one, unless the user chose a number. Its pthread

@@ -41,6 +41,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Largest k that small.c's kernels take (QR of a d x k block, SVD of a
+** k x k triangle); beyond it LAPACK's blocked routines are faster. */
+#define SPEC_SMALL_K 64
+
 /* Largest |x| we compute with unscaled: sums of 2^31 of them stay finite. */
 #define SPEC_BIG_EXP 400
 
@@ -53,18 +57,6 @@ static int specFail(SpecStatus *pStatus, const char *zRoutine, int info){
   return SPEC_LAPACK;
 }
 
-/* Largest |a[i]| over n values, through cblas_idamax in int-sized chunks. */
-static double specAbsMax(const double *a, int64_t n){
-  double mx = 0.0;
-  while( n>0 ){
-    int nChunk = n>INT_MAX ? INT_MAX : (int)n;
-    double v = fabs(a[cblas_idamax(nChunk, a, 1)]);
-    if( v>mx ) mx = v;
-    a += nChunk;
-    n -= nChunk;
-  }
-  return mx;
-}
 
 /*
 ** Steps 2 and 3 on X' (d x n column-major). Afterwards columns 1..n-1 of X'
@@ -129,26 +121,35 @@ int specTriangle(double *b, int nDim, int nCol, int ld, double *t,
   int bQr = nDim>=nCol; /* tall: R is k x k upper; wide: L is k x k lower */
   const char *zRoutine = bQr ? "dgeqrf" : "dgelqf";
 
-  info = bQr ? LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, nDim, nCol, b, ld, aTau,
-                                   &q, -1)
-             : LAPACKE_dgelqf_work(LAPACK_COL_MAJOR, nDim, nCol, b, ld, aTau,
-                                   &q, -1);
-  if( info!=0 ){
-    rc = specFail(pStatus, zRoutine, info);
-    goto tri_out;
-  }
-  aWork = specMalloc(sizeof(double)*((size_t)q + 1));
-  if( aWork==0 ){
-    rc = SPEC_NOMEM;
-    goto tri_out;
-  }
-  info = bQr ? LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, nDim, nCol, b, ld, aTau,
-                                   aWork, (int)q)
-             : LAPACKE_dgelqf_work(LAPACK_COL_MAJOR, nDim, nCol, b, ld, aTau,
-                                   aWork, (int)q);
-  if( info!=0 ){
-    rc = specFail(pStatus, zRoutine, info);
-    goto tri_out;
+  if( bQr && nCol<=SPEC_SMALL_K ){
+    aWork = specMalloc(sizeof(double)*SMALL_QR_WORK(nDim));
+    if( aWork==0 ) return SPEC_NOMEM;
+    if( smallQr(b, nDim, nCol, ld, aTau, aWork) ){
+      rc = specFail(pStatus, "dlarfg", 1);
+      goto tri_out;
+    }
+  }else{
+    info = bQr ? LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, nDim, nCol, b, ld, aTau,
+                                     &q, -1)
+               : LAPACKE_dgelqf_work(LAPACK_COL_MAJOR, nDim, nCol, b, ld, aTau,
+                                     &q, -1);
+    if( info!=0 ){
+      rc = specFail(pStatus, zRoutine, info);
+      goto tri_out;
+    }
+    aWork = specMalloc(sizeof(double)*((size_t)q + 1));
+    if( aWork==0 ){
+      rc = SPEC_NOMEM;
+      goto tri_out;
+    }
+    info = bQr ? LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, nDim, nCol, b, ld, aTau,
+                                     aWork, (int)q)
+               : LAPACKE_dgelqf_work(LAPACK_COL_MAJOR, nDim, nCol, b, ld, aTau,
+                                     aWork, (int)q);
+    if( info!=0 ){
+      rc = specFail(pStatus, zRoutine, info);
+      goto tri_out;
+    }
   }
   for(j=0; j<k; j++){
     for(i=0; i<k; i++){
@@ -162,13 +163,40 @@ tri_out:
   return rc;
 }
 
-/* Step 5: singular values of the k x k matrix t (destroyed; t2 a copy). */
+/*
+** Step 5: singular values of the k x k matrix t (destroyed; t2 a copy).
+** Small triangles (k <= SPEC_SMALL_K) are bidiagonalized by small.c and
+** their values taken by dbdsqr, which without vectors runs the dqds
+** algorithm (dlasq1): dgesdd's road to the same place costs twice as much
+** at k = 19. Larger ones, and any that dbdsqr does not converge on, go to
+** dgesdd; if dgesdd reports no convergence (info > 0, seen on finite input:
+** scipy issue 15024), dgesvd on the kept copy.
+*/
 int specSvdSmall(double *t, double *t2, int k, double *sigma,
                         SpecStatus *pStatus){
   double q = 0.0, *aWork = 0;
-  int *aIwork = specMalloc(sizeof(int)*(size_t)8*k);
+  int *aIwork = 0;
   int info, rc = SPEC_OK;
 
+  if( k<=SPEC_SMALL_K ){
+    aWork = specMalloc(sizeof(double)*((size_t)k*5 + 4)); /* e, then 4k */
+    if( aWork==0 ) return SPEC_NOMEM;
+    if( smallBidiag(t, k, sigma, aWork, aWork + k) ){
+      rc = specFail(pStatus, "dlarfg", 1);
+      goto svd_out;
+    }
+    info = LAPACKE_dbdsqr_work(LAPACK_COL_MAJOR, 'U', k, 0, 0, 0, sigma, aWork,
+                               0, 1, 0, 1, 0, 1, aWork + k);
+    if( info<0 ){
+      rc = specFail(pStatus, "dbdsqr", info);
+      goto svd_out;
+    }
+    if( info==0 ) goto svd_out;
+    specFree(aWork);    /* no convergence: dgesdd on the copy */
+    aWork = 0;
+    memcpy(t, t2, sizeof(double)*(size_t)k*k);
+  }
+  aIwork = specMalloc(sizeof(int)*(size_t)8*k);
   if( aIwork==0 ) return SPEC_NOMEM;
   info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'N', k, k, t, k, sigma, 0, 1,
                              0, 1, &q, -1, aIwork);
@@ -211,7 +239,7 @@ svd_out:
 
 /* Step 1: scale the nv values by 2^-e (*pE = e, or 0). 0 if all are 0. */
 static int specToScale(double *a, int64_t nv, int *pE){
-  double amax = specAbsMax(a, nv);
+  double amax = smallAbsMax(a, nv);
   *pE = 0;
   if( amax==0.0 ) return 0;
   if( amax>ldexp(1.0, SPEC_BIG_EXP) || amax<ldexp(1.0, -SPEC_BIG_EXP) ){
@@ -295,7 +323,7 @@ static int specSmallTriangle(double *a, int n, int d, double *aMean,
   int m = n - 1, i, j, info, rc;
   double *r, *z, *aV, *aWork, alpha = 1.0, tau = 0.0;
 
-  for(i=1; i<n; i++) specSub(a + (size_t)i*d, a, d);
+  for(i=1; i<n; i++) smallSub(a + (size_t)i*d, a, d);
   /* r: m x m; z: n x m; aV: n; aWork: max(m, d) */
   r = specMalloc(sizeof(double)*((size_t)m*m + (size_t)n*m + n + m + d));
   if( r==0 ) return SPEC_NOMEM;

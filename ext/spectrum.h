@@ -105,11 +105,26 @@ int specSvdSmall(double *t, double *t2, int k, double *sigma,
                  SpecStatus *pStatus);
 int specUnscale(double *sigma, int k, int e);
 
+/*
+** Hand-written kernels for small matrices (small.c), each the equal of a
+** LAPACK routine on the same input up to rounding; 0 on success.
+** smallQr: dgeqrf of the d x m column-major a (d >= m), same layout, aWork
+** SMALL_QR_WORK(d) doubles. smallBidiag: dgebrd of the k x k column-major
+** t (destroyed) into its upper bidiagonal aD[k], aE[k-1]; aWork 2k doubles.
+*/
+#define SMALL_QR_WORK(d) (4*(size_t)(d) + 16)
+int smallQr(double *a, int d, int m, int lda, double *aTau, double *aWork);
+int smallBidiag(double *t, int k, double *aD, double *aE, double *aWork);
+
+/* Passes over a whole group, vectorized: y -= x; max |a[i]|; the n
+** little-endian float32 at p into a[], non-zero if one is Inf or NaN. */
+int smallSub(double *restrict y, const double *restrict x, int64_t n);
+double smallAbsMax(const double *a, int64_t n);
+int smallFromF32(const unsigned char *restrict p, double *restrict a,
+                 int64_t n);
+
 /* a[] *= 2^e, n values, for any e (in finite steps: 2^e alone may not be
 ** a double). */
 void specScalePow2(double *a, int64_t n, int e);
-
-/* y -= x, n values; eight at a time, so that gcc -O2 vectorizes it. */
-void specSub(double *restrict y, const double *restrict x, int64_t n);
 
 #endif /* SVD_SPECTRUM_H */

@@ -16,6 +16,7 @@
 ** process has set, so a host in a ','-decimal locale reads '[0.5]' as 0.5.
 */
 #define _GNU_SOURCE 1
+#include "spectrum.h"  /* smallFromF32 */
 #include "vector.h"
 
 #include <float.h>
@@ -228,38 +229,6 @@ const char *vecTypeName(int eType){
   }
 }
 
-/*
-** a[i] = the n little-endian float32 at p; nonzero if any is NaN or Inf
-** (an all-ones exponent field). Branch-free, eight values at a time through
-** restrict parameters, so that gcc -O2 vectorizes it.
-*/
-static uint32_t vecConvert(const unsigned char *restrict p,
-                           double *restrict a, sqlite3_int64 n){
-  uint32_t bad = 0;
-  sqlite3_int64 i = 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__==__ORDER_LITTLE_ENDIAN__
-  for(; i+8<=n; i+=8){
-    int k;
-    for(k=0; k<8; k++){
-      uint32_t u;
-      float f;
-      memcpy(&u, p+4*(i+k), 4);
-      memcpy(&f, &u, 4);
-      bad |= (~u & 0x7f800000u)==0;
-      a[i+k] = f;
-    }
-  }
-#endif
-  for(; i<n; i++){
-    uint32_t u = (uint32_t)p[4*i] | (uint32_t)p[4*i+1]<<8
-               | (uint32_t)p[4*i+2]<<16 | (uint32_t)p[4*i+3]<<24;
-    float f;
-    memcpy(&f, &u, 4);
-    bad |= (~u & 0x7f800000u)==0;
-    a[i] = f;
-  }
-  return bad;
-}
 
 int vecCheckBlobSize(sqlite3_int64 nByte, int nSize, const char *zVector,
                      const char *zFunc, const char *zWhat, char **pzErr){
@@ -292,7 +261,7 @@ static int vecReadBlob(const unsigned char *p, sqlite3_int64 nByte,
   pBuf->eType = VEC_BLOB;
   pBuf->n = nDim;
   /* one pass; which value is bad is looked for only when one is */
-  if( !vecConvert(p, pBuf->a, nDim) ) return SQLITE_OK;
+  if( !smallFromF32(p, pBuf->a, nDim) ) return SQLITE_OK;
   for(i=0; isfinite(pBuf->a[i]); i++){}
   *pzErr = sqlite3_mprintf(
       "%s(): %s has %s at element %lld; expected finite numbers",

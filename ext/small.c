@@ -1,0 +1,455 @@
+/*
+** small.c: hand-written kernels for the small matrices of many small groups
+** (a GROUP BY of 20 rows x 768 dims, say), where LAPACK and OpenBLAS spend
+** their time on per-call overhead and level-2 memory traffic rather than on
+** flops (TRAP 9: dgeqrf of a 768 x 19 block took 54-77 us for 0.55 MFlop).
+**
+**   smallQr(a, d, m, lda, aTau, aWork)
+**     The QR factorization of the d x m column-major matrix a (d >= m),
+**     written exactly as LAPACK's dgeqrf writes it: R in the upper
+**     triangle, the Householder vectors below the diagonal (unit first
+**     entry implied), their factors in aTau. LAPACK's dormqr/dorgqr can
+**     therefore apply Q, and the reflectors are dlarfg's (beta =
+**     -sign(alpha)*norm), so R equals dgeqrf's up to rounding.
+**
+** The one place where the project hand-writes what LAPACK also offers
+** (issue 14 allows it for small matrices): tests/test_small.c checks every
+** kernel against LAPACK's result on the same input, including rank-deficient
+** blocks, scales of 1e+-300 and a shared mean 1e6 times the spread.
+**
+** How: blocks of SMALL_NB reflectors in compact WY form (I - V*T*V'), so
+** that each trailing column is read twice per block instead of twice per
+** reflector; columns are contiguous, and the sums run in four-wide vectors
+** (GCC's vector extension), in an order fixed by the code. target_clones
+** compiles an AVX2+FMA version beside the portable one, chosen when the
+** library loads; no -march=native.
+**
+** A reflector whose norm is near the bottom of the double range (below
+** 2^-900) is handed to LAPACK's dlarfg, which rescales; values are finite
+** (the callers validate and scale them first).
+*/
+#include "spectrum.h"
+
+#include <lapacke.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define SMALL_NB 4            /* reflectors per block */
+#define SMALL_TINY 0x1p-900   /* below this squared norm, LAPACK's dlarfg */
+_Static_assert(SMALL_QR_WORK(0)==SMALL_NB*SMALL_NB
+               && SMALL_QR_WORK(1)-SMALL_QR_WORK(0)==SMALL_NB,
+               "SMALL_QR_WORK(d) is SMALL_NB*d + SMALL_NB^2 doubles");
+
+/* An AVX2+FMA build of each kernel beside the portable one, chosen by
+** what the CPU reports (GCC's target_clones with arch=haswell would test
+** for Intel's Haswell family by model, and miss AMD's Zen). */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(SVD_NO_AVX2)
+# define SMALL_AVX2 1
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+/* -std=c11 turns contraction off; the kernels want a*b+c fused on FMA. */
+# pragma GCC optimize ("fp-contract=fast")
+#endif
+#define SMALL_INLINE static inline __attribute__((always_inline))
+/* The loops over a block's SMALL_NB reflectors, unrolled so that their
+** accumulators stay in registers. */
+#if defined(__GNUC__) && !defined(__clang__)
+# define SMALL_UNROLL _Pragma("GCC unroll 4")
+#elif defined(__clang__)
+# define SMALL_UNROLL _Pragma("unroll")
+#else
+# define SMALL_UNROLL
+#endif
+
+#ifdef SMALL_AVX2
+/* Whether the CPU runs AVX2 and FMA (asked once; the answer is the same for
+** every thread, so a race only repeats the question). */
+static int smallHasAvx2(void){
+  static _Atomic int eHas = -1;
+  int e = eHas;
+  if( e<0 ){
+    __builtin_cpu_init();
+    e = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    eHas = e;
+  }
+  return e;
+}
+#endif
+
+/*
+** RET NAME PARAMS: NAMEBody compiled twice, for AVX2+FMA and portably, and
+** the one the CPU runs chosen on each call (a cached answer).
+*/
+#ifdef SMALL_AVX2
+# define SMALL_DISPATCH(RET, NAME, PARAMS, ARGS)                          \
+  __attribute__((target("avx2,fma"))) static RET NAME##Avx2 PARAMS {     \
+    return NAME##Body ARGS;                                               \
+  }                                                                       \
+  static RET NAME##Portable PARAMS { return NAME##Body ARGS; }            \
+  RET NAME PARAMS {                                                       \
+    return smallHasAvx2() ? NAME##Avx2 ARGS : NAME##Portable ARGS;        \
+  }
+#else
+# define SMALL_DISPATCH(RET, NAME, PARAMS, ARGS)                          \
+  RET NAME PARAMS { return NAME##Body ARGS; }
+#endif
+
+/* Four doubles, in AVX2's registers or in two SSE2 ones. Never passed by
+** value to a function: their calling convention differs with and without
+** AVX (and GCC says so). */
+typedef double SmallV4 __attribute__((vector_size(32)));
+
+/* Loads and stores of four doubles at any 8-byte aligned address, through
+** a type that may alias double. */
+typedef double SmallV4u __attribute__((vector_size(32), aligned(8), may_alias));
+#define smallLoad(p) (*(const SmallV4u*)(p))
+#define smallStore(p, v) (*(SmallV4u*)(p) = (v))
+
+SMALL_INLINE double smallSum(const SmallV4 *v){
+  return ((*v)[0] + (*v)[2]) + ((*v)[1] + (*v)[3]);
+}
+
+/* x'y over n values */
+SMALL_INLINE double smallDot(const double *x, const double *y, int n){
+  SmallV4 s0 = {0,0,0,0}, s1 = {0,0,0,0};
+  double s;
+  int i = 0;
+  for(; i+8<=n; i+=8){
+    s0 += smallLoad(x+i)*smallLoad(y+i);
+    s1 += smallLoad(x+i+4)*smallLoad(y+i+4);
+  }
+  for(; i+4<=n; i+=4) s0 += smallLoad(x+i)*smallLoad(y+i);
+  s0 += s1;
+  s = smallSum(&s0);
+  for(; i<n; i++) s += x[i]*y[i];
+  return s;
+}
+
+/* y -= c*x over n values */
+SMALL_INLINE void smallAxpy(double *y, const double *x, double c, int n){
+  SmallV4 cv = {c, c, c, c};
+  int i = 0;
+  for(; i+4<=n; i+=4) smallStore(y+i, smallLoad(y+i) - cv*smallLoad(x+i));
+  for(; i<n; i++) y[i] -= c*x[i];
+}
+
+/*
+** The reflector of x[0..n-1] as dlarfg makes it: afterwards x[0] = beta,
+** x[1..] = v[1..] (v[0] = 1), *pTau = tau. Returns non-zero if LAPACK's
+** dlarfg failed (it cannot, for finite input; checked all the same).
+*/
+SMALL_INLINE int smallReflector(double *x, int n, double *pTau){
+  double alpha = x[0], ssq, beta;
+  *pTau = 0.0;
+  if( n<=1 ) return 0;
+  ssq = smallDot(x+1, x+1, n-1);
+  if( ssq==0.0 ) return 0;
+  if( ssq<SMALL_TINY ){
+    return LAPACKE_dlarfg_work(n, x, x+1, 1, pTau)!=0;
+  }
+  beta = -copysign(sqrt(alpha*alpha + ssq), alpha);
+  if( fabs(beta)<SMALL_TINY ){
+    return LAPACKE_dlarfg_work(n, x, x+1, 1, pTau)!=0;
+  }
+  *pTau = (beta - alpha)/beta;
+  {
+    double r = 1.0/(alpha - beta);
+    SmallV4 rv = {r, r, r, r};
+    int i = 1;
+    for(; i+4<=n; i+=4) smallStore(x+i, smallLoad(x+i)*rv);
+    for(; i<n; i++) x[i] *= r;
+  }
+  x[0] = beta;
+  return 0;
+}
+
+/* Apply H = I - tau*v*v' (v[0] = 1, v[1..n-1] = x[1..]) to y[0..n-1]. */
+SMALL_INLINE void smallApply1(const double *v, double tau, double *y, int n){
+  double w = y[0] + smallDot(v+1, y+1, n-1);
+  double c = tau*w;
+  y[0] -= c;
+  smallAxpy(y+1, v+1, c, n-1);
+}
+
+/*
+** Trailing update of one block: for each column y of the nCol columns at
+** a (leading dimension lda), y -= V*(T'*(V'*y)), where V is nb x n... stored
+** as nb contiguous rows of length n in aV (explicit zeros and unit entries),
+** T nb x nb upper triangular (column-major).
+*/
+SMALL_INLINE void smallBlockApply(const double *aV, const double *aT, int n,
+                            double *a, int lda, int nCol){
+  int j = 0, i, l;
+  for(; j+2<=nCol; j+=2){
+    double *y0 = a + (size_t)j*lda, *y1 = y0 + lda;
+    double s0[SMALL_NB], s1[SMALL_NB], u0[SMALL_NB], u1[SMALL_NB];
+    SmallV4 acc0[SMALL_NB], acc1[SMALL_NB];
+    SMALL_UNROLL
+    for(l=0; l<SMALL_NB; l++){
+      acc0[l] = (SmallV4){0,0,0,0};
+      acc1[l] = (SmallV4){0,0,0,0};
+    }
+    for(i=0; i+4<=n; i+=4){
+      SmallV4 a0 = smallLoad(y0+i), a1 = smallLoad(y1+i);
+      SMALL_UNROLL
+      for(l=0; l<SMALL_NB; l++){
+        SmallV4 v = smallLoad(aV + (size_t)l*n + i);
+        acc0[l] += v*a0;
+        acc1[l] += v*a1;
+      }
+    }
+    for(l=0; l<SMALL_NB; l++){
+      int r;
+      s0[l] = smallSum(&acc0[l]);
+      s1[l] = smallSum(&acc1[l]);
+      for(r=i; r<n; r++){
+        s0[l] += aV[(size_t)l*n + r]*y0[r];
+        s1[l] += aV[(size_t)l*n + r]*y1[r];
+      }
+    }
+    /* u = T'*s */
+    for(l=0; l<SMALL_NB; l++){
+      int q;
+      u0[l] = 0.0;
+      u1[l] = 0.0;
+      for(q=0; q<=l; q++){
+        u0[l] += aT[q + l*SMALL_NB]*s0[q];
+        u1[l] += aT[q + l*SMALL_NB]*s1[q];
+      }
+    }
+    for(i=0; i+4<=n; i+=4){
+      SmallV4 a0 = smallLoad(y0+i), a1 = smallLoad(y1+i);
+      SMALL_UNROLL
+      for(l=0; l<SMALL_NB; l++){
+        SmallV4 v = smallLoad(aV + (size_t)l*n + i);
+        a0 -= v*(SmallV4){u0[l],u0[l],u0[l],u0[l]};
+        a1 -= v*(SmallV4){u1[l],u1[l],u1[l],u1[l]};
+      }
+      smallStore(y0+i, a0);
+      smallStore(y1+i, a1);
+    }
+    for(; i<n; i++){
+      for(l=0; l<SMALL_NB; l++){
+        y0[i] -= aV[(size_t)l*n + i]*u0[l];
+        y1[i] -= aV[(size_t)l*n + i]*u1[l];
+      }
+    }
+  }
+  for(; j<nCol; j++){
+    double *y0 = a + (size_t)j*lda, s0[SMALL_NB], u0[SMALL_NB];
+    for(l=0; l<SMALL_NB; l++) s0[l] = smallDot(aV + (size_t)l*n, y0, n);
+    for(l=0; l<SMALL_NB; l++){
+      int q;
+      u0[l] = 0.0;
+      for(q=0; q<=l; q++) u0[l] += aT[q + l*SMALL_NB]*s0[q];
+    }
+    for(l=0; l<SMALL_NB; l++) smallAxpy(y0, aV + (size_t)l*n, u0[l], n);
+  }
+}
+
+/*
+** Factor the panel of nb columns at a (rows 0..n-1 of the remaining block)
+** unblocked, then copy its reflectors into aV (nb rows of n, explicit zeros
+** and ones) and form T (dlarft, forward, columnwise).
+*/
+SMALL_INLINE int smallPanel(double *a, int lda, int n, int nb, double *aTau,
+                      double *aV, double *aT){
+  int k, j, l;
+  for(k=0; k<nb; k++){
+    double *x = a + (size_t)k*lda + k;
+    if( smallReflector(x, n-k, aTau+k) ) return 1;
+    if( aTau[k]!=0.0 ){
+      double beta = x[0];
+      x[0] = 1.0;
+      for(j=k+1; j<nb; j++){
+        smallApply1(x, aTau[k], a + (size_t)j*lda + k, n-k);
+      }
+      x[0] = beta;
+    }
+  }
+  for(l=0; l<nb; l++){
+    double *v = aV + (size_t)l*n;
+    memset(v, 0, sizeof(double)*(size_t)l);
+    v[l] = 1.0;
+    memcpy(v+l+1, a + (size_t)l*lda + l + 1, sizeof(double)*(size_t)(n-l-1));
+  }
+  /* T(l,l) = tau_l; T(0:l-1, l) = -tau_l * T(0:l-1,0:l-1) * V(:,0:l-1)'v_l */
+  memset(aT, 0, sizeof(double)*SMALL_NB*SMALL_NB);
+  for(l=0; l<nb; l++){
+    double w[SMALL_NB];
+    int q, r;
+    for(q=0; q<l; q++){
+      w[q] = -aTau[l]*smallDot(aV + (size_t)q*n + l, aV + (size_t)l*n + l, n-l);
+    }
+    for(q=0; q<l; q++){
+      double s = 0.0;
+      for(r=q; r<l; r++) s += aT[q + r*SMALL_NB]*w[r];
+      aT[q + l*SMALL_NB] = s;
+    }
+    aT[l + l*SMALL_NB] = aTau[l];
+  }
+  return 0;
+}
+
+/*
+** dgeqrf of the d x m column-major a (d >= m >= 1). aWork holds
+** SMALL_NB*d + SMALL_NB*SMALL_NB doubles. Returns 0, or non-zero when a
+** reflector could not be formed (LAPACK's dlarfg reported an error).
+*/
+SMALL_INLINE int smallQrBody(double *a, int d, int m, int lda, double *aTau,
+                             double *aWork){
+  double *aV = aWork, *aT = aWork + (size_t)SMALL_NB*d;
+  int k0;
+  for(k0=0; k0<m; k0+=SMALL_NB){
+    int nb = m-k0<SMALL_NB ? m-k0 : SMALL_NB;
+    double *p = a + (size_t)k0*lda + k0;
+    if( smallPanel(p, lda, d-k0, nb, aTau+k0, aV, aT) ) return 1;
+    if( k0+nb<m ){   /* then nb==SMALL_NB: only the last block is short */
+      smallBlockApply(aV, aT, d-k0, p + (size_t)nb*lda, lda, m-k0-nb);
+    }
+  }
+  return 0;
+}
+
+SMALL_DISPATCH(int, smallQr, (double *a, int d, int m, int lda, double *aTau,
+                         double *aWork), (a, d, m, lda, aTau, aWork))
+
+/*
+** dgebrd of the k x k column-major matrix t (k >= 1; destroyed), upper
+** bidiagonal: the diagonal into aD[0..k-1] and the superdiagonal into
+** aE[0..k-2], as dgebrd returns them (the same dlarfg convention, so the
+** signs agree too). aWork holds 2k doubles. Returns 0, or non-zero if a reflector could not be formed.
+**
+** For the k x k triangle of a small group (k = 19 for 20 rows), dgebrd's
+** unblocked road makes about 150 BLAS-2 calls whose overhead dominates.
+*/
+SMALL_INLINE int smallBidiagBody(double *t, int k, double *aD, double *aE,
+                                double *aWork){
+  int j, l;
+  for(j=0; j<k; j++){
+    double *x = t + (size_t)j*k + j, tau, beta;
+    /* left: zero column j below the diagonal */
+    if( smallReflector(x, k-j, &tau) ) return 1;
+    beta = x[0];
+    if( tau!=0.0 ){
+      x[0] = 1.0;
+      for(l=j+1; l<k; l++) smallApply1(x, tau, t + (size_t)l*k + j, k-j);
+      x[0] = beta;
+    }
+    aD[j] = beta;
+    if( j+1>=k ) break;
+    /* right: zero row j right of the superdiagonal; the row is strided, so
+    ** work on a contiguous copy in aWork */
+    for(l=j+1; l<k; l++) aWork[l-j-1] = t[j + (size_t)l*k];
+    if( smallReflector(aWork, k-j-1, &tau) ) return 1;
+    beta = aWork[0];
+    if( tau!=0.0 ){
+      /* rows j+1.. of columns j+1..: w = T*v, then T -= tau*w*v', a
+      ** column at a time, so that every access is contiguous */
+      double *w = aWork + k;
+      int nr = k-j-1;
+      aWork[0] = 1.0;
+      memset(w, 0, sizeof(double)*(size_t)nr);
+      for(l=0; l<nr; l++){
+        smallAxpy(w, t + (size_t)(j+1+l)*k + j+1, -aWork[l], nr);
+      }
+      for(l=0; l<nr; l++){
+        smallAxpy(t + (size_t)(j+1+l)*k + j+1, w, tau*aWork[l], nr);
+      }
+    }
+    aE[j] = beta;
+  }
+  return 0;
+}
+
+SMALL_DISPATCH(int, smallBidiag, (double *t, int k, double *aD, double *aE,
+                             double *aWork), (t, k, aD, aE, aWork))
+
+/*
+** The passes over a whole group that surround the factorization, at the
+** same vector width: y -= x; the largest |a[i]| (specToScale);
+** little-endian float32 to double with a flag for a non-finite value
+** (vector.c's BLOB reader).
+*/
+SMALL_INLINE int smallSubBody(double *restrict y, const double *restrict x,
+                              int64_t n){
+  int64_t i = 0;
+  for(; i+8<=n; i+=8){
+    smallStore(y+i, smallLoad(y+i) - smallLoad(x+i));
+    smallStore(y+i+4, smallLoad(y+i+4) - smallLoad(x+i+4));
+  }
+  for(; i<n; i++) y[i] -= x[i];
+  return 0;
+}
+SMALL_DISPATCH(int, smallSub, (double *restrict y, const double *restrict x,
+                               int64_t n), (y, x, n))
+
+typedef int64_t SmallL4 __attribute__((vector_size(32)));
+
+/* max(|x|, m) lane by lane, through the bits (C has no ?: on vectors);
+** finite input, so the comparisons see no NaN. */
+SMALL_INLINE void smallMaxAbs(SmallV4 *m, const double *p){
+  const SmallL4 noSign = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+  SmallL4 xi, mi, gt;
+  SmallV4 x;
+  memcpy(&xi, p, sizeof(xi));
+  memcpy(&mi, m, sizeof(mi));
+  xi &= noSign;
+  memcpy(&x, &xi, sizeof(x));
+  gt = x>*m;
+  mi = (xi & gt) | (mi & ~gt);
+  memcpy(m, &mi, sizeof(mi));
+}
+
+SMALL_INLINE double smallAbsMaxBody(const double *a, int64_t n){
+  SmallV4 m0 = {0,0,0,0}, m1 = {0,0,0,0};
+  double mx;
+  int64_t i = 0;
+  for(; i+8<=n; i+=8){
+    smallMaxAbs(&m0, a+i);
+    smallMaxAbs(&m1, a+i+4);
+  }
+  smallMaxAbs(&m0, (const double*)&m1);
+  mx = m0[0];
+  if( m0[1]>mx ) mx = m0[1];
+  if( m0[2]>mx ) mx = m0[2];
+  if( m0[3]>mx ) mx = m0[3];
+  for(; i<n; i++) if( fabs(a[i])>mx ) mx = fabs(a[i]);
+  return mx;
+}
+SMALL_DISPATCH(double, smallAbsMax, (const double *a, int64_t n), (a, n))
+
+typedef float SmallF4 __attribute__((vector_size(16)));
+typedef uint32_t SmallU4 __attribute__((vector_size(16)));
+typedef int32_t SmallI4 __attribute__((vector_size(16)));
+
+SMALL_INLINE int smallFromF32Body(const unsigned char *restrict p,
+                                  double *restrict a, int64_t n){
+  SmallI4 bad = {0,0,0,0};
+  const SmallU4 exp = {0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u};
+  int64_t i = 0;
+  int b;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__==__ORDER_LITTLE_ENDIAN__
+  for(; i+4<=n; i+=4){
+    SmallU4 u;
+    SmallF4 f;
+    memcpy(&u, p+4*i, sizeof(u));
+    memcpy(&f, &u, sizeof(f));
+    bad |= (u & exp)==exp;
+    smallStore(a+i, __builtin_convertvector(f, SmallV4));
+  }
+#endif
+  b = (bad[0] | bad[1] | bad[2] | bad[3])!=0;
+  for(; i<n; i++){
+    uint32_t u = (uint32_t)p[4*i] | (uint32_t)p[4*i+1]<<8
+               | (uint32_t)p[4*i+2]<<16 | (uint32_t)p[4*i+3]<<24;
+    float f;
+    memcpy(&f, &u, 4);
+    b |= (u & 0x7f800000u)==0x7f800000u;
+    a[i] = f;
+  }
+  return b;
+}
+SMALL_DISPATCH(int, smallFromF32, (const unsigned char *restrict p,
+                                   double *restrict a, int64_t n), (p, a, n))
