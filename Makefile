@@ -59,6 +59,24 @@ build/test_spectrum: tests/test_spectrum.c ext/numerics.c ext/small.c ext/spectr
 	@mkdir -p build
 	$(CC) $(ALL_CFLAGS) -Iext -o $@ tests/test_spectrum.c ext/numerics.c ext/small.c ext/spectrum.c ext/gram.c ext/merge.c $(PKG_LIBS) -lm
 
+# small.c's kernels against LAPACK, as the CPU runs them and portably
+SMALL_TEST_SRC := tests/test_small.c ext/numerics.c ext/small.c ext/spectrum.c
+build/test_small: $(SMALL_TEST_SRC) $(EXT_HDR) | check-deps
+	@mkdir -p build
+	$(CC) $(ALL_CFLAGS) -o $@ $(SMALL_TEST_SRC) $(PKG_LIBS) -lm
+
+build/test_small_portable: $(SMALL_TEST_SRC) $(EXT_HDR) | check-deps
+	@mkdir -p build
+	$(CC) $(ALL_CFLAGS) -DSVD_NO_AVX2 -o $@ $(SMALL_TEST_SRC) $(PKG_LIBS) -lm
+
+build/asan/test_small: $(SMALL_TEST_SRC) $(EXT_HDR) | check-deps
+	@mkdir -p build/asan
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $(SMALL_TEST_SRC) $(PKG_LIBS) -lm
+
+build/asan/test_small_portable: $(SMALL_TEST_SRC) $(EXT_HDR) | check-deps
+	@mkdir -p build/asan
+	$(CC) $(ALL_CFLAGS) $(SAN) -DSVD_NO_AVX2 -o $@ $(SMALL_TEST_SRC) $(PKG_LIBS) -lm
+
 build/oom: tests/oom.c $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build
 	$(CC) $(ALL_CFLAGS) -Iext -o $@ tests/oom.c $(EXT_SRC) $(PKG_LIBS) -lm -lpthread
@@ -88,7 +106,7 @@ build/asan/sqltest: tests/sqltest.c | check-deps
 	@mkdir -p build/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ tests/sqltest.c $(PKG_LIBS)
 
-test: dist/svd.so build/test_spectrum build/sqltest build/oom build/tsan/threads
+test: dist/svd.so build/test_spectrum build/test_small build/test_small_portable build/sqltest build/oom build/tsan/threads
 	@test -x $(PYTHON) && $(PYTHON) -c 'import numpy' 2>/dev/null || { \
 	  echo "sqlite-svd: tests need Debian's python3-numpy ($(PYTHON))."; \
 	  echo "  Run 'make deps' as root, or: apt-get install python3 python3-numpy"; \
@@ -99,7 +117,7 @@ test: dist/svd.so build/test_spectrum build/sqltest build/oom build/tsan/threads
 	  exit 1; }
 	$(PYTHON) tests/run.py --ext dist/svd --bin build
 
-test-asan: dist/svd.so build/asan/svd.so build/asan/test_spectrum build/asan/sqltest build/asan/oom
+test-asan: dist/svd.so build/asan/svd.so build/asan/test_spectrum build/asan/test_small build/asan/test_small_portable build/asan/sqltest build/asan/oom
 	$(PYTHON) tests/run.py --ext build/asan/svd --bin build/asan --asan
 
 valgrind: dist/svd.so build/sqltest

@@ -24,9 +24,10 @@
 ** compiles an AVX2+FMA version beside the portable one, chosen when the
 ** library loads; no -march=native.
 **
-** A reflector whose norm is near the bottom of the double range (below
-** 2^-900) is handed to LAPACK's dlarfg, which rescales; values are finite
-** (the callers validate and scale them first).
+** A reflector whose squared norm is outside [2^-900, 2^900] is handed to
+** LAPACK's dlarfg, which rescales; the rest of the work multiplies by
+** unit-size reflectors and cannot overflow. Values are finite (the callers
+** validate them, and scale them when far from 1).
 */
 #include "spectrum.h"
 
@@ -36,7 +37,8 @@
 #include <string.h>
 
 #define SMALL_NB 4            /* reflectors per block */
-#define SMALL_TINY 0x1p-900   /* below this squared norm, LAPACK's dlarfg */
+#define SMALL_TINY 0x1p-900   /* squared norms outside [TINY, HUGE]: */
+#define SMALL_HUGE 0x1p+900   /* LAPACK's dlarfg, which rescales */
 _Static_assert(SMALL_QR_WORK(0)==SMALL_NB*SMALL_NB
                && SMALL_QR_WORK(1)-SMALL_QR_WORK(0)==SMALL_NB,
                "SMALL_QR_WORK(d) is SMALL_NB*d + SMALL_NB^2 doubles");
@@ -144,14 +146,12 @@ SMALL_INLINE int smallReflector(double *x, int n, double *pTau){
   *pTau = 0.0;
   if( n<=1 ) return 0;
   ssq = smallDot(x+1, x+1, n-1);
-  if( ssq==0.0 ) return 0;
-  if( ssq<SMALL_TINY ){
+  /* below TINY, including 0: x[1..] may still hold values whose squares
+  ** underflowed, and dlarfg's scaled norm sees them */
+  if( !(ssq>=SMALL_TINY && ssq+alpha*alpha<=SMALL_HUGE) ){
     return LAPACKE_dlarfg_work(n, x, x+1, 1, pTau)!=0;
   }
-  beta = -copysign(sqrt(alpha*alpha + ssq), alpha);
-  if( fabs(beta)<SMALL_TINY ){
-    return LAPACKE_dlarfg_work(n, x, x+1, 1, pTau)!=0;
-  }
+  beta = -copysign(sqrt(ssq + alpha*alpha), alpha);
   *pTau = (beta - alpha)/beta;
   {
     double r = 1.0/(alpha - beta);

@@ -1,0 +1,287 @@
+/*
+** test_small.c: ext/small.c's kernels against LAPACK's routines on the same
+** input.
+**
+**   build/test_small            the kernels the CPU runs (AVX2+FMA here)
+**   build/test_small_portable   the same tests, built with SVD_NO_AVX2
+**
+** smallQr against dgeqrf: R within 1e-13 of ||A|| when A has full rank
+** (R'R within 1e-13 of ||A||^2 always), the reflectors' tau within 1e-13
+** when A is well conditioned, and Q*R = A through LAPACK's
+** dormqr reading our reflectors (so the layout is dgeqrf's). smallBidiag
+** against dgebrd: d and e within 1e-13 of ||T||. specSvdSmall (small.c's
+** bidiagonalization + dbdsqr for k <= 64, dgesdd beyond) against dgesdd:
+** every sigma within 1e-13 of sigma_1. Inputs: random, rank-deficient
+** (repeated, zero and rank-one columns), scaled by 1e+-300 and 1e-310, and
+** a shared mean 1e6 times the spread. The vectorized passes (smallSub,
+** smallAbsMax, smallFromF32) against plain loops, exactly, at every length
+** and misalignment up to 40 and with a non-finite value at each position.
+** Ends with "N passed, M failed".
+*/
+#include "spectrum.h"
+
+#include <lapacke.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int nPass = 0, nFail = 0;
+
+static void check(int ok, const char *zWhat, const char *zCase, double got,
+                  double lim){
+  if( ok ){
+    nPass++;
+  }else{
+    nFail++;
+    printf("FAIL small %s [%s]: %.3g (limit %.3g)\n", zWhat, zCase, got, lim);
+  }
+}
+
+/* A reproducible normal deviate (xorshift + Box-Muller). */
+static unsigned long long testSeed = 88172645463325252ull;
+static double testUniform(void){
+  testSeed ^= testSeed<<13;
+  testSeed ^= testSeed>>7;
+  testSeed ^= testSeed<<17;
+  return ((testSeed>>11) + 0.5)*0x1p-53;
+}
+static double testNormal(void){
+  double u = testUniform(), v = testUniform();
+  return sqrt(-2.0*log(u))*cos(6.283185307179586*v);
+}
+
+enum { K_RANDOM, K_REPEAT, K_ZERO, K_RANK1, K_MEAN, K_NKIND };
+static const char *azKind[] = { "random", "repeated", "zero", "rank-1",
+                                "mean 1e6" };
+
+/* d x m column-major test matrix of kind eKind, times scale */
+static void testMatrix(double *a, int d, int m, int eKind, double scale){
+  int i, j;
+  double *u = malloc(sizeof(double)*(size_t)d);
+  for(i=0; i<d; i++) u[i] = testNormal();
+  for(j=0; j<m; j++){
+    double c = testNormal();
+    for(i=0; i<d; i++){
+      double x = testNormal();
+      switch( eKind ){
+        case K_REPEAT: if( j%3==2 ) x = a[i + (size_t)(j-1)*d]/scale; break;
+        case K_ZERO:   if( j%4==1 ) x = 0.0; break;
+        case K_RANK1:  x = c*u[i]; break;
+        case K_MEAN:   x = 1e6*u[i] + x; break;
+      }
+      a[i + (size_t)j*d] = x*scale;
+    }
+  }
+  free(u);
+}
+
+static double testNorm(const double *a, size_t n){
+  double s = 0.0, mx = 0.0;
+  size_t i;
+  for(i=0; i<n; i++) if( fabs(a[i])>mx ) mx = fabs(a[i]);
+  if( mx==0.0 ) return 0.0;
+  for(i=0; i<n; i++) s += (a[i]/mx)*(a[i]/mx);
+  return mx*sqrt(s);
+}
+
+static void testQr(int d, int m, int eKind, double scale){
+  size_t n = (size_t)d*m;
+  double *a = malloc(sizeof(double)*n), *b = malloc(sizeof(double)*n);
+  double *c = malloc(sizeof(double)*n), *r = calloc(n, sizeof(double));
+  double *tauA = malloc(sizeof(double)*m), *tauB = malloc(sizeof(double)*m);
+  double *work = malloc(sizeof(double)*(SMALL_QR_WORK(d) + 64*(size_t)d));
+  double nrm, err = 0.0, errTau = 0.0, errQ = 0.0;
+  char zCase[96];
+  int i, j, info;
+
+  snprintf(zCase, sizeof(zCase), "%d x %d %s scale %g", d, m, azKind[eKind],
+           scale);
+  testMatrix(a, d, m, eKind, scale);
+  memcpy(b, a, sizeof(double)*n);
+  memcpy(c, a, sizeof(double)*n);
+  nrm = testNorm(a, n);
+  info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, d, m, b, d, tauB);
+  check(info==0, "dgeqrf info", zCase, info, 0);
+  check(smallQr(a, d, m, d, tauA, work)==0, "smallQr rc", zCase, 0, 0);
+  for(j=0; j<m; j++){
+    for(i=0; i<=j && i<d; i++){
+      double e = fabs(a[i + (size_t)j*d] - b[i + (size_t)j*d]);
+      if( e>err ) err = e;
+    }
+    if( fabs(tauA[j]-tauB[j])>errTau ) errTau = fabs(tauA[j]-tauB[j]);
+  }
+  if( eKind==K_RANDOM || eKind==K_MEAN ){
+    /* full column rank: R is determined (the trailing rows of a
+    ** rank-deficient one follow reflectors made of rounding noise) */
+    check(err<=1e-13*nrm, "R vs dgeqrf", zCase, err/(nrm>0 ? nrm : 1), 1e-13);
+  }
+  if( eKind==K_RANDOM && scale>=1e-300 ){
+    /* well conditioned: the reflectors are determined, tau too (not on
+    ** subnormal data: their 40-odd bits make every product differ in the
+    ** 1e-13th place, dgeqrf's as much as ours; the pipeline scales such
+    ** data up first, and R'R and Q*R = A below still hold) */
+    check(errTau<=1e-13, "tau vs dgeqrf", zCase, errTau, 1e-13);
+  }
+  /* R'R = A'A whatever the rank: compare it with dgeqrf's */
+  err = 0.0;
+  for(j=0; j<m; j++){
+    for(i=0; i<=j; i++){
+      double sa = 0.0, sb = 0.0;
+      int l;
+      for(l=0; l<=i && l<d; l++){
+        sa += (a[l + (size_t)i*d]/nrm)*(a[l + (size_t)j*d]/nrm);
+        sb += (b[l + (size_t)i*d]/nrm)*(b[l + (size_t)j*d]/nrm);
+      }
+      if( fabs(sa-sb)>err ) err = fabs(sa-sb);
+    }
+  }
+  check(err<=1e-13, "R'R vs dgeqrf's", zCase, err, 1e-13);
+  /* Q*R through dormqr with our reflectors gives back A */
+  for(j=0; j<m; j++){
+    for(i=0; i<=j && i<d; i++) r[i + (size_t)j*d] = a[i + (size_t)j*d];
+  }
+  info = LAPACKE_dormqr(LAPACK_COL_MAJOR, 'L', 'N', d, m, m, a, d, tauA, r, d);
+  check(info==0, "dormqr info", zCase, info, 0);
+  for(i=0; i<(int)n; i++){
+    if( fabs(r[i]-c[i])>errQ ) errQ = fabs(r[i]-c[i]);
+  }
+  check(errQ<=1e-13*nrm, "Q*R = A", zCase, errQ/(nrm>0 ? nrm : 1), 1e-13);
+  free(a); free(b); free(c); free(r); free(tauA); free(tauB); free(work);
+}
+
+/* k x k: smallBidiag vs dgebrd, and specSvdSmall vs dgesdd */
+static void testSvd(int k, int eKind, double scale){
+  size_t n = (size_t)k*k;
+  double *t = malloc(sizeof(double)*n), *t0 = malloc(sizeof(double)*n);
+  double *t2 = malloc(sizeof(double)*n);
+  double *dA = malloc(sizeof(double)*k), *eA = malloc(sizeof(double)*k);
+  double *dB = malloc(sizeof(double)*k), *eB = malloc(sizeof(double)*k);
+  double *tq = malloc(sizeof(double)*k), *tp = malloc(sizeof(double)*k);
+  double *sA = malloc(sizeof(double)*k), *sB = malloc(sizeof(double)*k);
+  double *work = malloc(sizeof(double)*2*(size_t)k);
+  double nrm, err = 0.0;
+  char zCase[96];
+  int i, info;
+
+  snprintf(zCase, sizeof(zCase), "%d x %d %s scale %g", k, k, azKind[eKind],
+           scale);
+  testMatrix(t0, k, k, eKind, scale);
+  nrm = testNorm(t0, n);
+  if( k<=64 ){
+    memcpy(t, t0, sizeof(double)*n);
+    check(smallBidiag(t, k, dA, eA, work)==0, "smallBidiag rc", zCase, 0, 0);
+    memcpy(t, t0, sizeof(double)*n);
+    info = LAPACKE_dgebrd(LAPACK_COL_MAJOR, k, k, t, k, dB, eB, tq, tp);
+    check(info==0, "dgebrd info", zCase, info, 0);
+    for(i=0; i<k; i++){
+      if( fabs(dA[i]-dB[i])>err ) err = fabs(dA[i]-dB[i]);
+      if( i+1<k && fabs(eA[i]-eB[i])>err ) err = fabs(eA[i]-eB[i]);
+    }
+    if( eKind==K_RANDOM || eKind==K_MEAN ){
+      check(err<=1e-13*nrm, "bidiagonal vs dgebrd", zCase,
+            err/(nrm>0 ? nrm : 1), 1e-13);
+    }
+  }
+  memcpy(t, t0, sizeof(double)*n);
+  memcpy(t2, t0, sizeof(double)*n);
+  check(specSvdSmall(t, t2, k, sA, 0)==SPEC_OK, "specSvdSmall rc", zCase,
+        0, 0);
+  memcpy(t, t0, sizeof(double)*n);
+  info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', k, k, t, k, sB, 0, 1, 0, 1);
+  check(info==0, "dgesdd info", zCase, info, 0);
+  err = 0.0;
+  for(i=0; i<k; i++) if( fabs(sA[i]-sB[i])>err ) err = fabs(sA[i]-sB[i]);
+  check(err<=1e-13*sB[0] || (sB[0]==0.0 && err==0.0), "sigma vs dgesdd",
+        zCase, sB[0]>0 ? err/sB[0] : err, 1e-13);
+  for(i=1; i<k; i++){
+    if( sA[i]>sA[i-1] || sA[i]<0.0 ) break;
+  }
+  check(i==k, "sigma descending and >= 0", zCase, i, k);
+  free(t); free(t0); free(t2); free(dA); free(eA); free(dB); free(eB);
+  free(tq); free(tp); free(sA); free(sB); free(work);
+}
+
+/* the vectorized passes against plain loops, at every length and offset */
+static void testPasses(void){
+  double x[48], y[48], z[48];
+  unsigned char raw[4*48];
+  int n, off, i, bad = 0, badAll = 0;
+  for(off=0; off<4; off++){
+    for(n=0; n<=40; n++){
+      double mx = 0.0, got;
+      for(i=0; i<48; i++){
+        x[i] = testNormal()*ldexp(1.0, (int)(testUniform()*40) - 20);
+        y[i] = testNormal();
+      }
+      if( n>3 ) x[off + n/2] = -ldexp(1.0, 30);   /* largest, negative */
+      if( n>5 ) x[off + 1] = -0.0;
+      memcpy(z, y, sizeof(y));
+      smallSub(z + off, x + off, n);
+      for(i=0; i<48; i++){
+        double want = (i>=off && i<off+n) ? y[i] - x[i] : y[i];
+        if( z[i]!=want ) bad++;
+      }
+      for(i=off; i<off+n; i++) if( fabs(x[i])>mx ) mx = fabs(x[i]);
+      got = smallAbsMax(x + off, n);
+      if( got!=mx ) bad++;
+      /* float32: a finite round trip, then each position non-finite */
+      for(i=0; i<48; i++){
+        float f = (float)x[i];
+        if( i%7==3 ) f = 1e-45f;             /* subnormal */
+        memcpy(raw + 4*i, &f, 4);
+      }
+      if( smallFromF32(raw + 4*off, z, n)!=0 ) bad++;
+      for(i=0; i<n; i++){
+        float f;
+        memcpy(&f, raw + 4*(off+i), 4);
+        if( z[i]!=(double)f ) bad++;
+      }
+      for(i=0; i<n; i++){
+        unsigned char keep[4];
+        const float aBad[3] = { INFINITY, -INFINITY, NAN };
+        int b;
+        memcpy(keep, raw + 4*(off+i), 4);
+        for(b=0; b<3; b++){
+          memcpy(raw + 4*(off+i), &aBad[b], 4);
+          if( smallFromF32(raw + 4*off, z, n)==0 ) badAll++;
+        }
+        memcpy(raw + 4*(off+i), keep, 4);
+      }
+    }
+  }
+  check(bad==0, "smallSub/smallAbsMax/smallFromF32 vs plain loops", "0..40",
+        bad, 0);
+  check(badAll==0, "smallFromF32 flags Inf/NaN at every position", "0..40",
+        badAll, 0);
+}
+
+int main(void){
+  static const int aQr[][2] = {
+    {768, 19}, {768, 49}, {100, 64}, {64, 64}, {200, 33}, {7, 3}, {5, 5},
+    {9, 1}, {1, 1}, {33, 17}, {13, 8}, {6, 4},
+  };
+  static const int aK[] = { 1, 2, 3, 4, 5, 8, 19, 31, 49, 64, 65 };
+  static const double aScale[] = { 1.0, 1e300, 1e-300, 1e-310 };
+  size_t q, s;
+  int e;
+  for(q=0; q<sizeof(aQr)/sizeof(aQr[0]); q++){
+    for(e=0; e<K_NKIND; e++){
+      for(s=0; s<sizeof(aScale)/sizeof(aScale[0]); s++){
+        if( e==K_MEAN && s>0 ) continue;   /* 1e6*1e300 is not a double */
+        testQr(aQr[q][0], aQr[q][1], e, aScale[s]);
+      }
+    }
+  }
+  for(q=0; q<sizeof(aK)/sizeof(aK[0]); q++){
+    for(e=0; e<K_NKIND; e++){
+      for(s=0; s<sizeof(aScale)/sizeof(aScale[0]); s++){
+        if( e==K_MEAN && s>0 ) continue;
+        testSvd(aK[q], e, aScale[s]);
+      }
+    }
+  }
+  testPasses();
+  printf("%d passed, %d failed\n", nPass, nFail);
+  return nFail!=0;
+}
