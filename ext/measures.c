@@ -112,7 +112,7 @@ static MeasDD measAdd(MeasDD a, MeasDD b){
 ** into two 26-bit halves by Veltkamp's constant 2^27 + 1). Not fma(): where
 ** the CPU has no fused multiply-add, or valgrind emulates it unfused, that
 ** returns 0 and the low part is lost. The values here are scaled to at
-** most 1, so the split cannot overflow.
+** most 2^437, so the split cannot overflow.
 */
 static double measMulErr(double a, double b, double p){
   const double c = 134217729.0;
@@ -144,6 +144,11 @@ static MeasDD measSquare(double x){
 ** into the head, and 1 - FRACTION is exact. FRACTION = 1 asks for a tail of
 ** zeros: the position of the last non-zero value, decided on the values
 ** themselves, since a square below 2^-1074 would underflow to zero.
+** FRACTION <= 1/2 compares the head sum_{i<=k} s_i^2 with FRACTION * sum
+** s^2 instead: (1 - FRACTION) * sum would round away a FRACTION below
+** 2^-106 (FRACTION = 5e-324 then stopped at k = 1 on '[0,0,2,2]'). The
+** head's squares and FRACTION are scaled by the same power of two, so that
+** a tiny FRACTION times the sum cannot underflow.
 */
 void measComponentsForFunc(sqlite3_context *ctx, int argc,
                            sqlite3_value **argv){
@@ -172,6 +177,20 @@ void measComponentsForFunc(sqlite3_context *ctx, int argc,
     k = buf.n;
     if( rFrac==1.0 ){
       while( buf.a[k-1]==0.0 ) k--;
+    }else if( rFrac<=0.5 ){
+      /* head*2^2h >= (FRACTION*2^2h)*total: the left side's scaled values
+      ** stay below 2^437, the right side's factor is a normal number */
+      MeasDD total = {0.0, 0.0}, head = {0.0, 0.0}, target;
+      int e = ilogb(rFrac), h = e< -200 ? (-e - 200)/2 : 0;
+      for(i=buf.n-1; i>=0; i--) total = measAdd(total, measSquare(buf.a[i]));
+      target = measMul(measQuick(ldexp(rFrac, 2*h), 0.0), total);
+      for(i=0; i<buf.n; i++){
+        head = measAdd(head, measSquare(ldexp(buf.a[i], h)));
+        if( head.hi>target.hi || (head.hi==target.hi && head.lo>=target.lo) ){
+          break;
+        }
+      }
+      k = i<buf.n ? i+1 : buf.n;
     }else{
       MeasDD total = {0.0, 0.0}, tail = {0.0, 0.0}, rest;
       for(i=buf.n-1; i>=0; i--) total = measAdd(total, measSquare(buf.a[i]));

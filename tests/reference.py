@@ -137,6 +137,44 @@ def large_mean(c, db, rng):
                 reference(x, twice=True), n, d)
 
 
+def small_road(c, db, rng):
+    """The shapes that small.c's kernels take (QR of m <= 64 columns, SVD of
+    a k <= 64 triangle) and their neighbours past the limit, through
+    method=exact and method=auto (the default): every sigma within TOL of
+    numpy's, and for a centered group of n <= d rows the last exactly 0."""
+    cases = [(20, 768), (50, 768), (65, 768), (66, 768), (65, 64), (66, 65),
+             (200, 100), (64, 200), (65, 200), (3, 5), (2, 2)]
+    for n, d in cases:
+        base = rng.normal(size=d)
+        kinds = [
+            ("random", rng.normal(size=(n, d)) * 0.97 ** np.arange(d) + base),
+            # mean 1e6 times the spread, as float32 rows hold it
+            ("mean 1e6", 1e3 + 1e-3 * rng.normal(size=(n, d))),
+            # three distinct rows repeated: rank 2 once centered
+            ("rank 2", rng.normal(size=(3, d))[np.arange(n) % 3]),
+        ]
+        for kind, x in kinds:
+            x = x.astype(np.float32).astype(np.float64)
+            ref = reference(x, twice=True)
+            for method in ("exact", "auto"):
+                text = spectrum(db, x, False, f"method={method}")
+                name = f"small road {kind} {method} {n}x{d}"
+                compare(c, name, text, ref, n, d)
+                if n <= d:
+                    last = json.loads(text)[-1]
+                    c.check(last == 0.0, name + " last is exactly 0",
+                            f"last value {last!r}")
+            if kind == "random":
+                compare(c, f"small road raw {n}x{d}",
+                        spectrum(db, x, False, "center=false"),
+                        reference(x, center=False), n, d, center=False)
+        # 1e+-300 as JSON doubles: scaled by a power of two first
+        for e in (300, -300):
+            x = rng.normal(size=(n, d)) * 10.0 ** e
+            compare(c, f"small road 1e{e} {n}x{d}", spectrum(db, x, True),
+                    reference(x), n, d)
+
+
 def structured(c, db, rng):
     """Rank-deficient, duplicated rows, float32 extremes."""
     for n, d, r in [(50, 20, 3), (20, 50, 3), (100, 100, 1), (30, 30, 29)]:
@@ -214,7 +252,9 @@ def components_exact(c, db, rng):
     taken as the double it is. FRACTIONs sit on and one ulp either side of
     each exact cumulative ratio, and 1 with tails down to 1e-300."""
     cases = [[3.0, 2.0, 1e-9, 0.0], [1.0, 1e-200], [1.0, 0.0, 1e-300, 0.0], [1.0, 1.0],
-             [4.0, 3.0], [3.0, 4.0], [0.1, 0.1, 0.1], [1e-170, 1e-171, 0.0], [1e160, 1e159]]
+             [4.0, 3.0], [3.0, 4.0], [0.1, 0.1, 0.1], [1e-170, 1e-171, 0.0], [1e160, 1e159],
+             # leading zeros: FRACTION = 5e-324 must skip them
+             [0.0, 0.0, 2.0, 2.0, 3.0, 1.0], [0.0, 1e-200, 1.0]]
     for e in (-200, 0, 200):
         cases.append(sorted((rng.uniform(0, 1, size=9) * 10.0 ** e).tolist(), reverse=True))
         cases.append((rng.integers(0, 4, size=7) * 10.0 ** e).tolist())
@@ -284,6 +324,7 @@ def run(ext, seed=20261127):
     db = connect(ext)
     random_shapes(c, db, rng)
     large_mean(c, db, rng)
+    small_road(c, db, rng)
     structured(c, db, rng)
     shortest_text(c, db, rng)
     measures(c, db, rng)
