@@ -13,6 +13,8 @@
 #   make valgrind   the SQL tests under valgrind memcheck: no error, no leak
 #   make deps       install the Debian packages it needs (as root), or say which
 #   make install    copy dist/svd.so to $(PREFIX)/lib/sqlite-svd/
+#   make deb        the Debian package dist/sqlite-svd_<version>_<arch>.deb
+#                   (deb/build.sh): `.load mod_svd` once installed
 #   make clean
 
 CC      ?= cc
@@ -21,7 +23,7 @@ PYTHON  := /usr/bin/python3
 PKGS    := sqlite3 lapacke openblas jansson
 DEB_PKGS := gcc make pkg-config libsqlite3-dev liblapacke-dev libopenblas-dev libjansson-dev \
             sqlite3 python3 python3-numpy libxml2-utils librsvg2-bin python3-distributed \
-            python3-scipy
+            python3-scipy dpkg-dev lintian
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -41,7 +43,7 @@ EXT_SRC := ext/svd.c ext/about.c ext/vector.c ext/numerics.c ext/small.c ext/spe
            ext/compare/noise.c ext/compare/angles.c ext/compare/cka.c
 EXT_HDR := $(wildcard ext/*.h ext/*/*.h)
 
-.PHONY: all test test-asan deps check-deps install clean demo shards sample glove scree bench fuzz valgrind
+.PHONY: all test test-asan deps check-deps install deb clean demo shards sample glove scree bench fuzz valgrind
 
 all: dist/svd.so
 
@@ -114,6 +116,10 @@ test: dist/svd.so build/test_spectrum build/test_small build/test_small_portable
 	@command -v xmllint >/dev/null && command -v rsvg-convert >/dev/null || { \
 	  echo "sqlite-svd: the SVG tests need xmllint and rsvg-convert."; \
 	  echo "  Run 'make deps' as root, or: apt-get install libxml2-utils librsvg2-bin"; \
+	  exit 1; }
+	@command -v lintian >/dev/null && command -v dpkg-shlibdeps >/dev/null || { \
+	  echo "sqlite-svd: the Debian package's test needs lintian and dpkg-dev."; \
+	  echo "  Run 'make deps' as root, or: apt-get install lintian dpkg-dev"; \
 	  exit 1; }
 	$(PYTHON) tests/run.py --ext dist/svd --bin build
 
@@ -210,6 +216,19 @@ glove:
 install: dist/svd.so
 	install -d $(DESTDIR)$(PREFIX)/lib/sqlite-svd
 	install -m 0644 dist/svd.so $(DESTDIR)$(PREFIX)/lib/sqlite-svd/svd.so
+
+# The package's library: the same sources with Debian's hardening flags and a
+# SONAME (lintian's error without one in a library directory). deb/build.sh
+# says what goes where and why.
+DEB_FLAGS = $(shell dpkg-buildflags --get CPPFLAGS) $(shell dpkg-buildflags --get CFLAGS) \
+            $(shell dpkg-buildflags --get LDFLAGS) -Wl,-z,now -Wl,-soname,mod_svd.so
+
+build/deb/mod_svd.so: $(EXT_SRC) $(EXT_HDR) | check-deps
+	@mkdir -p build/deb
+	$(CC) $(WARN) $(DEB_FLAGS) -fPIC -Iext $(PKG_CFLAGS) -shared -o $@ $(EXT_SRC) $(EXT_LIBS)
+
+deb: build/deb/mod_svd.so
+	sh deb/build.sh build/deb/mod_svd.so dist
 
 clean:
 	rm -rf dist build

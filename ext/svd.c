@@ -5,7 +5,8 @@
 **   sqlite> SELECT svd_spectrum(vec) FROM emb WHERE category = 'vehicle';
 **
 ** sqlite3_svd_init registers every function from the tables below; each
-** function lives in the file named beside it.
+** function lives in the file named beside it. sqlite3_modsvd_init, at the
+** end, is the same under the Debian package's file name, mod_svd.so.
 */
 #include "glue.h"
 #include "import/import.h"
@@ -163,4 +164,15 @@ int sqlite3_svd_init(sqlite3 *db, char **pzErrMsg,
     }
   }
   return rc;
+}
+
+/* The Debian package installs the library as mod_svd.so (deb/build.sh), in
+** a directory the dynamic linker searches, so that `.load mod_svd` finds it
+** by name; SQLite then derives the entry point from that file name. */
+#ifdef _WIN32
+__declspec(dllexport)
+#endif
+int sqlite3_modsvd_init(sqlite3 *db, char **pzErrMsg,
+                        const sqlite3_api_routines *pApi){
+  return sqlite3_svd_init(db, pzErrMsg, pApi);
 }

@@ -8,8 +8,9 @@ failure (BIN/oom: every query with its n-th allocation failing), the SQL tests
 (BIN/sqltest over tests/sql/*.sql), the numpy reference checks
 (tests/reference*.py), concurrent connections (tests/threads.py), svd_version/svd_info (tests/about.py), the
 SVG checks (tests/scree.py), the bundled sample and demo (tests/sample.py),
-states merged across shard files on Dask (tests/shards.py) and the
-README examples (tests/readme.py). With --asan
+states merged across shard files on Dask (tests/shards.py), the
+README examples (tests/readme.py) and the Debian package (tests/packages_deb.py:
+`make deb`, lintian, and as root an install, use and removal). With --asan
 the extension and binaries are the sanitizer builds, and the Python parts
 run with the ASan runtime preloaded.
 """
@@ -96,9 +97,11 @@ def main():
         ("sample", [py, "tests/sample.py", args.ext], pyenv),
         ("shards", [py, "tests/shards.py", args.ext], pyenv),
         ("readme", [py, "tests/readme.py", args.ext], pyenv),
+        ("packages_deb", [py, "tests/packages_deb.py"], env),
     ]
     if args.asan:
-        parts = [p for p in parts if p[0] != "tsan"]
+        # the package ships its own build (make deb), not the sanitizer one
+        parts = [p for p in parts if p[0] not in ("tsan", "packages_deb")]
     total_p = total_f = 0
     for name, cmd, e in parts:
         p, f = run_part(name, cmd, e)
