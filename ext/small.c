@@ -19,10 +19,12 @@
 **
 ** How: blocks of SMALL_NB reflectors in compact WY form (I - V*T*V'), so
 ** that each trailing column is read twice per block instead of twice per
-** reflector; columns are contiguous, and the sums run in four-wide vectors
-** (GCC's vector extension), in an order fixed by the code. target_clones
-** compiles an AVX2+FMA version beside the portable one, chosen when the
-** library loads; no -march=native.
+** reflector; inside a block each column is brought up to date left-looking
+** through T, with the next norm and T's new column taken in the same
+** passes. Columns are contiguous, the reflectors are read where they are
+** stored, and the sums run in four-wide vectors (GCC's vector extension),
+** in an order fixed by the code. Each kernel is compiled for AVX2+FMA and
+** portably, and the CPU's answer picks one; no -march=native.
 **
 ** A reflector whose squared norm is outside [2^-900, 2^900] is handed to
 ** LAPACK's dlarfg, which rescales; the rest of the work multiplies by
@@ -39,9 +41,7 @@
 #define SMALL_NB 4            /* reflectors per block */
 #define SMALL_TINY 0x1p-900   /* squared norms outside [TINY, HUGE]: */
 #define SMALL_HUGE 0x1p+900   /* LAPACK's dlarfg, which rescales */
-_Static_assert(SMALL_QR_WORK(0)==SMALL_NB*SMALL_NB
-               && SMALL_QR_WORK(1)-SMALL_QR_WORK(0)==SMALL_NB,
-               "SMALL_QR_WORK(d) is SMALL_NB*d + SMALL_NB^2 doubles");
+_Static_assert(SMALL_QR_WORK>=SMALL_NB*SMALL_NB, "SMALL_QR_WORK holds T");
 
 /* An AVX2+FMA build of each kernel beside the portable one, chosen by
 ** what the CPU reports (GCC's target_clones with arch=haswell would test
@@ -173,140 +173,195 @@ SMALL_INLINE void smallApply1(const double *v, double tau, double *y, int n){
 }
 
 /*
-** Trailing update of one block: for each column y of the nCol columns at
-** a (leading dimension lda), y -= V*(T'*(V'*y)), where V is nb x n... stored
-** as nb contiguous rows of length n in aV (explicit zeros and unit entries),
-** T nb x nb upper triangular (column-major).
+** The QR works on blocks of nb <= SMALL_NB columns at p (row 0 is the
+** block's first diagonal entry, n rows). Column l of the block holds R above
+** its diagonal and below it its reflector v_l, whose entry l is an implied 1
+** (zeros above): v_l is read in place, never copied. Rows r >= J, for J
+** reflectors, are the "body" where every v_l (l < J) is stored in full and
+** the loops run four rows at a time; rows r < J are the short "head".
+**
+** smallDotsV: s[l] = v_l'y for l < J.
 */
-SMALL_INLINE void smallBlockApply(const double *aV, const double *aT, int n,
-                            double *a, int lda, int nCol){
-  int j = 0, i, l;
-  for(; j+2<=nCol; j+=2){
-    double *y0 = a + (size_t)j*lda, *y1 = y0 + lda;
-    double s0[SMALL_NB], s1[SMALL_NB], u0[SMALL_NB], u1[SMALL_NB];
-    SmallV4 acc0[SMALL_NB], acc1[SMALL_NB];
+SMALL_INLINE void smallDotsV(const double *p, int lda, int J, int n,
+                             const double *y, double *s){
+  SmallV4 acc[SMALL_NB];
+  int l, r, i;
+  SMALL_UNROLL
+  for(l=0; l<SMALL_NB; l++) acc[l] = (SmallV4){0,0,0,0};
+  for(i=J; i+4<=n; i+=4){
+    SmallV4 yv = smallLoad(y+i);
     SMALL_UNROLL
     for(l=0; l<SMALL_NB; l++){
-      acc0[l] = (SmallV4){0,0,0,0};
-      acc1[l] = (SmallV4){0,0,0,0};
-    }
-    for(i=0; i+4<=n; i+=4){
-      SmallV4 a0 = smallLoad(y0+i), a1 = smallLoad(y1+i);
-      SMALL_UNROLL
-      for(l=0; l<SMALL_NB; l++){
-        SmallV4 v = smallLoad(aV + (size_t)l*n + i);
-        acc0[l] += v*a0;
-        acc1[l] += v*a1;
-      }
-    }
-    for(l=0; l<SMALL_NB; l++){
-      int r;
-      s0[l] = smallSum(&acc0[l]);
-      s1[l] = smallSum(&acc1[l]);
-      for(r=i; r<n; r++){
-        s0[l] += aV[(size_t)l*n + r]*y0[r];
-        s1[l] += aV[(size_t)l*n + r]*y1[r];
-      }
-    }
-    /* u = T'*s */
-    for(l=0; l<SMALL_NB; l++){
-      int q;
-      u0[l] = 0.0;
-      u1[l] = 0.0;
-      for(q=0; q<=l; q++){
-        u0[l] += aT[q + l*SMALL_NB]*s0[q];
-        u1[l] += aT[q + l*SMALL_NB]*s1[q];
-      }
-    }
-    for(i=0; i+4<=n; i+=4){
-      SmallV4 a0 = smallLoad(y0+i), a1 = smallLoad(y1+i);
-      SMALL_UNROLL
-      for(l=0; l<SMALL_NB; l++){
-        SmallV4 v = smallLoad(aV + (size_t)l*n + i);
-        a0 -= v*(SmallV4){u0[l],u0[l],u0[l],u0[l]};
-        a1 -= v*(SmallV4){u1[l],u1[l],u1[l],u1[l]};
-      }
-      smallStore(y0+i, a0);
-      smallStore(y1+i, a1);
-    }
-    for(; i<n; i++){
-      for(l=0; l<SMALL_NB; l++){
-        y0[i] -= aV[(size_t)l*n + i]*u0[l];
-        y1[i] -= aV[(size_t)l*n + i]*u1[l];
-      }
+      if( l<J ) acc[l] += smallLoad(p + (size_t)l*lda + i)*yv;
     }
   }
-  for(; j<nCol; j++){
-    double *y0 = a + (size_t)j*lda, s0[SMALL_NB], u0[SMALL_NB];
-    for(l=0; l<SMALL_NB; l++) s0[l] = smallDot(aV + (size_t)l*n, y0, n);
-    for(l=0; l<SMALL_NB; l++){
-      int q;
-      u0[l] = 0.0;
-      for(q=0; q<=l; q++) u0[l] += aT[q + l*SMALL_NB]*s0[q];
-    }
-    for(l=0; l<SMALL_NB; l++) smallAxpy(y0, aV + (size_t)l*n, u0[l], n);
+  for(l=0; l<J; l++){
+    const double *v = p + (size_t)l*lda;
+    double t = y[l];
+    for(r=l+1; r<J; r++) t += v[r]*y[r];
+    s[l] = t + smallSum(&acc[l]);
+    for(r=i; r<n; r++) s[l] += v[r]*y[r];
   }
 }
 
 /*
-** Factor the panel of nb columns at a (rows 0..n-1 of the remaining block)
-** unblocked, then copy its reflectors into aV (nb rows of n, explicit zeros
-** and ones) and form T (dlarft, forward, columnwise).
+** y -= V*u over the J reflectors (u[J..SMALL_NB-1] are 0); with pSsq, also
+** the sum of the squares of
+** the updated y[J+1..n-1] (the next reflector's norm, in the same pass).
 */
-SMALL_INLINE int smallPanel(double *a, int lda, int n, int nb, double *aTau,
-                      double *aV, double *aT){
-  int k, j, l;
-  for(k=0; k<nb; k++){
-    double *x = a + (size_t)k*lda + k;
-    if( smallReflector(x, n-k, aTau+k) ) return 1;
-    if( aTau[k]!=0.0 ){
-      double beta = x[0];
-      x[0] = 1.0;
-      for(j=k+1; j<nb; j++){
-        smallApply1(x, aTau[k], a + (size_t)j*lda + k, n-k);
+SMALL_INLINE void smallUpdateV(const double *p, int lda, int J, int n,
+                               double *y, const double *u, double *pSsq){
+  SmallV4 sq = {0,0,0,0};
+  double ssq = 0.0;
+  int l, r, i, i0;
+  for(r=0; r<J && r<n; r++){
+    double t = u[r];
+    for(l=0; l<r; l++) t += p[(size_t)l*lda + r]*u[l];
+    y[r] -= t;
+  }
+  /* row J alone when the squares start below it */
+  i0 = J;
+  if( pSsq && J<n ){
+    double t = 0.0;
+    for(l=0; l<J; l++) t += p[(size_t)l*lda + J]*u[l];
+    y[J] -= t;
+    i0 = J+1;
+  }
+  for(i=i0; i+4<=n; i+=4){
+    SmallV4 yv = smallLoad(y+i);
+    SMALL_UNROLL
+    for(l=0; l<SMALL_NB; l++){
+      if( l<J ){
+        yv -= smallLoad(p + (size_t)l*lda + i)*(SmallV4){u[l], u[l], u[l], u[l]};
       }
-      x[0] = beta;
     }
+    smallStore(y+i, yv);
+    sq += yv*yv;
   }
-  for(l=0; l<nb; l++){
-    double *v = aV + (size_t)l*n;
-    memset(v, 0, sizeof(double)*(size_t)l);
-    v[l] = 1.0;
-    memcpy(v+l+1, a + (size_t)l*lda + l + 1, sizeof(double)*(size_t)(n-l-1));
+  for(; i<n; i++){
+    double t = 0.0;
+    for(l=0; l<J; l++) t += p[(size_t)l*lda + i]*u[l];
+    y[i] -= t;
+    ssq += y[i]*y[i];
   }
-  /* T(l,l) = tau_l; T(0:l-1, l) = -tau_l * T(0:l-1,0:l-1) * V(:,0:l-1)'v_l */
-  memset(aT, 0, sizeof(double)*SMALL_NB*SMALL_NB);
-  for(l=0; l<nb; l++){
-    double w[SMALL_NB];
-    int q, r;
-    for(q=0; q<l; q++){
-      w[q] = -aTau[l]*smallDot(aV + (size_t)q*n + l, aV + (size_t)l*n + l, n-l);
+  if( pSsq ) *pSsq = smallSum(&sq) + ssq;
+}
+
+/* u = T'*s for the J x J upper triangular T (column-major, SMALL_NB rows);
+** u[J..SMALL_NB-1] = 0 */
+SMALL_INLINE void smallTrans(const double *aT, int J, const double *s,
+                             double *u){
+  int l, q;
+  for(l=0; l<SMALL_NB; l++){
+    double t = 0.0;
+    for(q=0; q<=l && l<J; q++) t += aT[q + l*SMALL_NB]*s[q];
+    u[l] = t;
+  }
+}
+
+/*
+** Column j of the block: apply the j reflectors before it (left-looking,
+** through T), form its own reflector from what remains, scale it into
+** place and extend T (dlarft, forward, columnwise) with its products
+** with the earlier reflectors, taken in the scaling pass.
+*/
+SMALL_INLINE int smallPanelColumn(double *p, int lda, int j, int n,
+                                  double *aTau, double *aT){
+  double *y = p + (size_t)j*lda;
+  double s[SMALL_NB], u[SMALL_NB], z[SMALL_NB], ssq, alpha, beta, tau;
+  int l, q, i;
+  if( j>0 ){
+    smallDotsV(p, lda, j, n, y, s);
+    smallTrans(aT, j, s, u);
+    smallUpdateV(p, lda, j, n, y, u, &ssq);
+  }else{
+    ssq = smallDot(y+1, y+1, n-1);
+  }
+  alpha = y[j];
+  if( !(ssq>=SMALL_TINY && ssq+alpha*alpha<=SMALL_HUGE) ){
+    /* dlarfg rescales (and makes tau 0 for an exact zero) */
+    if( LAPACKE_dlarfg_work(n-j, y+j, y+j+1, 1, &tau)!=0 ) return 1;
+    for(l=0; l<j; l++){
+      const double *v = p + (size_t)l*lda;
+      double t = v[j];
+      for(i=j+1; i<n; i++) t += v[i]*y[i];
+      z[l] = t;
     }
-    for(q=0; q<l; q++){
-      double s = 0.0;
-      for(r=q; r<l; r++) s += aT[q + r*SMALL_NB]*w[r];
-      aT[q + l*SMALL_NB] = s;
+  }else{
+    SmallV4 acc[SMALL_NB], rv;
+    double r;
+    beta = -copysign(sqrt(ssq + alpha*alpha), alpha);
+    tau = (beta - alpha)/beta;
+    r = 1.0/(alpha - beta);
+    rv = (SmallV4){r, r, r, r};
+    SMALL_UNROLL
+    for(l=0; l<SMALL_NB; l++) acc[l] = (SmallV4){0,0,0,0};
+    for(i=j+1; i+4<=n; i+=4){
+      SmallV4 yv = smallLoad(y+i)*rv;
+      smallStore(y+i, yv);
+      SMALL_UNROLL
+      for(l=0; l<SMALL_NB; l++){
+        if( l<j ) acc[l] += smallLoad(p + (size_t)l*lda + i)*yv;
+      }
     }
-    aT[l + l*SMALL_NB] = aTau[l];
+    for(l=0; l<j; l++) z[l] = smallSum(&acc[l]);
+    for(; i<n; i++){
+      y[i] *= r;
+      for(l=0; l<j; l++) z[l] += p[(size_t)l*lda + i]*y[i];
+    }
+    for(l=0; l<j; l++) z[l] += p[(size_t)l*lda + j];   /* v_j[j] = 1 */
+    y[j] = beta;
   }
+  aTau[j] = tau;
+  /* T(0:j-1, j) = -tau * T(0:j-1, 0:j-1) * z */
+  for(q=0; q<j; q++){
+    double t = 0.0;
+    for(l=q; l<j; l++) t += aT[q + l*SMALL_NB]*z[l];
+    aT[q + j*SMALL_NB] = -tau*t;
+  }
+  aT[j + j*SMALL_NB] = tau;
   return 0;
+}
+
+/* Apply the block's Q' = (I - V*T*V')' to nCol trailing columns at a. */
+SMALL_INLINE void smallBlockApply(const double *p, int lda, const double *aT,
+                                  int n, double *a, int nCol){
+  int j;
+  for(j=0; j<nCol; j++){
+    double *y = a + (size_t)j*lda, s[SMALL_NB], u[SMALL_NB];
+    smallDotsV(p, lda, SMALL_NB, n, y, s);
+    smallTrans(aT, SMALL_NB, s, u);
+    smallUpdateV(p, lda, SMALL_NB, n, y, u, 0);
+  }
 }
 
 /*
 ** dgeqrf of the d x m column-major a (d >= m >= 1). aWork holds
-** SMALL_NB*d + SMALL_NB*SMALL_NB doubles. Returns 0, or non-zero when a
-** reflector could not be formed (LAPACK's dlarfg reported an error).
+** SMALL_NB*SMALL_NB doubles (T). Returns 0, or non-zero when a reflector
+** could not be formed (LAPACK's dlarfg reported an error).
 */
 SMALL_INLINE int smallQrBody(double *a, int d, int m, int lda, double *aTau,
                              double *aWork){
-  double *aV = aWork, *aT = aWork + (size_t)SMALL_NB*d;
-  int k0;
+  double *aT = aWork;
+  int k0, j;
   for(k0=0; k0<m; k0+=SMALL_NB){
     int nb = m-k0<SMALL_NB ? m-k0 : SMALL_NB;
     double *p = a + (size_t)k0*lda + k0;
-    if( smallPanel(p, lda, d-k0, nb, aTau+k0, aV, aT) ) return 1;
+    for(j=0; j<nb; j++){
+      switch( j ){   /* a constant j, so that the loops over it unroll */
+        case 0: if( smallPanelColumn(p, lda, 0, d-k0, aTau+k0, aT) ) return 1;
+                break;
+        case 1: if( smallPanelColumn(p, lda, 1, d-k0, aTau+k0, aT) ) return 1;
+                break;
+        case 2: if( smallPanelColumn(p, lda, 2, d-k0, aTau+k0, aT) ) return 1;
+                break;
+        default:
+                if( smallPanelColumn(p, lda, 3, d-k0, aTau+k0, aT) ) return 1;
+                break;
+      }
+    }
     if( k0+nb<m ){   /* then nb==SMALL_NB: only the last block is short */
-      smallBlockApply(aV, aT, d-k0, p + (size_t)nb*lda, lda, m-k0-nb);
+      smallBlockApply(p, lda, aT, d-k0, p + (size_t)nb*lda, m-k0-nb);
     }
   }
   return 0;

@@ -122,7 +122,7 @@ int specTriangle(double *b, int nDim, int nCol, int ld, double *t,
   const char *zRoutine = bQr ? "dgeqrf" : "dgelqf";
 
   if( bQr && nCol<=SPEC_SMALL_K ){
-    aWork = specMalloc(sizeof(double)*SMALL_QR_WORK(nDim));
+    aWork = specMalloc(sizeof(double)*SMALL_QR_WORK);
     if( aWork==0 ) return SPEC_NOMEM;
     if( smallQr(b, nDim, nCol, ld, aTau, aWork) ){
       rc = specFail(pStatus, "dlarfg", 1);

@@ -109,10 +109,10 @@ int specUnscale(double *sigma, int k, int e);
 ** Hand-written kernels for small matrices (small.c), each the equal of a
 ** LAPACK routine on the same input up to rounding; 0 on success.
 ** smallQr: dgeqrf of the d x m column-major a (d >= m), same layout, aWork
-** SMALL_QR_WORK(d) doubles. smallBidiag: dgebrd of the k x k column-major
+** SMALL_QR_WORK doubles. smallBidiag: dgebrd of the k x k column-major
 ** t (destroyed) into its upper bidiagonal aD[k], aE[k-1]; aWork 2k doubles.
 */
-#define SMALL_QR_WORK(d) (4*(size_t)(d) + 16)
+#define SMALL_QR_WORK 16
 int smallQr(double *a, int d, int m, int lda, double *aTau, double *aWork);
 int smallBidiag(double *t, int k, double *aD, double *aE, double *aWork);
 
