@@ -5,7 +5,8 @@
 Parts: C unit tests of the numerics (BIN/test_spectrum), allocation
 failure (BIN/oom: every query with its n-th allocation failing), the SQL tests
 (BIN/sqltest over tests/sql/*.sql), the numpy reference checks
-(tests/reference*.py), concurrent connections (tests/threads.py), svd_version/svd_info (tests/about.py), the
+(tests/reference*.py; reference_vec.py beside sqlite-vec's vec0.so, which
+the first run fetches from npm), concurrent connections (tests/threads.py), svd_version/svd_info (tests/about.py), the
 SVG checks (tests/scree.py), the bundled sample and demo (tests/sample.py),
 states merged across shard files on Dask (tests/shards.py) and the
 README examples (tests/readme.py). With --asan
@@ -85,6 +86,7 @@ def main():
         ("reference_noise", [py, "tests/reference_noise.py", args.ext], pyenv),
         ("reference_angles", [py, "tests/reference_angles.py", args.ext], pyenv),
         ("reference_cka", [py, "tests/reference_cka.py", args.ext], pyenv),
+        ("reference_vec", [py, "tests/reference_vec.py", args.ext], pyenv),
         ("threads", [py, "tests/threads.py", args.ext], pyenv),
         ("about", [py, "tests/about.py", args.ext], pyenv),
         ("importers", [py, "tests/importers.py", args.ext], pyenv),
