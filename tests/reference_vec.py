@@ -183,14 +183,19 @@ def bases(c, db, part, x8, xf):
     c.check(len(got) == 2, "v8 svd_basis GROUP BY part groups", str(len(got)))
 
 
-def knn(c, db, part, xf):
-    """The spectrum of a query's nearest neighbours, as vec0 finds them."""
-    q = xf[3].astype(np.float64) + 0.25
-    for where, ids in (("", sorted(part)), (" AND part = 'a'", [r for r in part if part[r] == "a"])):
-        near = sorted(ids, key=lambda r: np.linalg.norm(xf[r] - q))[:5]
-        (s,) = db.execute(f"SELECT svd_spectrum(embedding) FROM vf WHERE embedding MATCH ?"
-                          f" AND k = 5{where}", (q.astype("<f4").tobytes(),)).fetchone()
-        close_sigma(c, f"vf KNN k = 5{where}", s, rows(xf, near))
+def knn(c, db, part, x8, xf):
+    """The spectrum of a query's nearest neighbours, as vec0 finds them
+    (k where numpy's L2 distances leave no tie at the k-th)."""
+    for t, x, q, tag in (("vf", xf, (xf[3] + 0.25).astype("<f4"), "?"),
+                         ("v8", x8, x8[3] // 2, "vec_int8(?)")):
+        for where, ids in (("", sorted(part)),
+                           (" AND part = 'a'", [r for r in part if part[r] == "a"])):
+            dist = {r: float(np.sum((x[r].astype(np.float64) - q) ** 2)) for r in ids}
+            near = sorted(ids, key=lambda r: dist[r])
+            k = next(k for k in range(5, 1, -1) if dist[near[k - 1]] < dist[near[k]])
+            (s,) = db.execute(f"SELECT svd_spectrum(embedding) FROM {t} WHERE embedding MATCH {tag}"
+                              f" AND k = {k}{where}", (q.tobytes(),)).fetchone()
+            close_sigma(c, f"{t} KNN k = {k}{where}", s, rows(x, near[:k]))
 
 
 def direct(c, db, rng):
@@ -265,6 +270,8 @@ def subtype_gone(c, db, part, x8, rng):
                  " FROM v8 GROUP BY part", (), six)
     expect_error(c, db, "OVER bare int8 column", "SELECT svd_spectrum(embedding)"
                  " OVER (PARTITION BY part) FROM v8", (), six)
+    expect_error(c, db, "GROUP BY over a subquery's column", "SELECT part, svd_spectrum(e)"
+                 " FROM (SELECT part, vec_int8(embedding) AS e FROM v8) GROUP BY part", (), six)
     for f in ("vec_int8(embedding)", "emb_f32(embedding, 'i8')"):
         (s,) = db.execute(f"SELECT svd_spectrum({f}) FROM p8").fetchone()
         close_sigma(c, f"plain table svd_spectrum({f})", s, rows(x8, ids))
@@ -295,7 +302,7 @@ def run(ext):
     for name, f, args in (("aggregates", aggregates, (part, x8, xf)),
                           ("windows", windows, (part, x8, xf)),
                           ("bases", bases, (part, x8, xf)),
-                          ("knn", knn, (part, xf)),
+                          ("knn", knn, (part, x8, xf)),
                           ("direct", direct, (rng,)),
                           ("bits", bits, (bitrows,)),
                           ("subtype_gone", subtype_gone, (part, x8, rng))):
