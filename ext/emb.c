@@ -12,6 +12,10 @@
 **                3. A JSON X has no element type: TYPE is checked but does
 **                   not change it, so a column mixing JSON and BLOB rows
 **                   converts in one statement.
+**                4. A BLOB tagged by sqlite-vec as int8 (subtype 225) is
+**                   read as int8 without a TYPE; a TYPE other than 'i8'
+**                   contradicts the tag and is an error (likewise any but
+**                   'f32' for float32's 223).
 **                NaN or Inf anywhere, a BLOB that is not a whole number of
 **                elements and an unknown TYPE are errors.
 **   emb_json(X)  X as a JSON array; each element the shortest text that
@@ -48,6 +52,8 @@ static const struct {
 };
 #define EMB_NTYPE ((int)(sizeof(aEmbType)/sizeof(aEmbType[0])))
 #define EMB_TYPES "'f32', 'f64', 'f16', 'bf16' or 'i8'"
+
+#define EMB_I8 4            /* aEmbType[EMB_I8] is int8 */
 
 /* Report an error message from sqlite3_mprintf (0: out of memory). */
 static void embError(sqlite3_context *ctx, char *zErr){
@@ -140,6 +146,23 @@ static void embBadElement(sqlite3_context *ctx, const unsigned char *p,
       zWhat, i+1));
 }
 
+/*
+** A BLOB X that sqlite-vec tagged as float32 or int8 holds that type: 1 if
+** TYPE aEmbType[iType] agrees (or X has no such tag), else 0 after saying
+** so.
+*/
+static int embTypeMatches(sqlite3_context *ctx, sqlite3_value *pVal,
+                          int iType){
+  unsigned int eSub = sqlite3_value_subtype(pVal);
+  int iSub = eSub==VEC_SUBTYPE_F32 ? 0 : eSub==VEC_SUBTYPE_INT8 ? EMB_I8 : -1;
+  if( iSub<0 || iSub==iType ) return 1;
+  embError(ctx, sqlite3_mprintf(
+      "emb_f32(): argument 1 is %s (sqlite-vec subtype %u), not '%s' as TYPE "
+      "says; expected TYPE '%s' or none", aEmbType[iSub].zVector, eSub,
+      aEmbType[iType].zType, aEmbType[iSub].zType));
+  return 0;
+}
+
 /* emb_f32(X, TYPE) for a BLOB X of aEmbType[iType], not float32. */
 static void embConvertBlob(sqlite3_context *ctx, sqlite3_value *pVal,
                            int iType){
@@ -186,11 +209,13 @@ void embF32Func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     if( sqlite3_value_type(argv[1])==SQLITE_NULL ) return;
     iType = embType(ctx, argv[1]);
     if( iType<0 ) return;
-    if( iType>0 && eX==SQLITE_BLOB ){
-      embConvertBlob(ctx, argv[0], iType);
-      return;
-    }
-    if( iType>0 && eX!=SQLITE_TEXT ){
+    if( eX==SQLITE_BLOB && sqlite3_value_subtype(argv[0])!=VEC_SUBTYPE_BIT ){
+      if( !embTypeMatches(ctx, argv[0], iType) ) return;
+      if( iType>0 ){
+        embConvertBlob(ctx, argv[0], iType);
+        return;
+      }
+    }else if( iType>0 && eX!=SQLITE_TEXT && eX!=SQLITE_BLOB ){
       embError(ctx, sqlite3_mprintf(
           "emb_f32(): argument 1 is %s; expected %s or a JSON array of "
           "numbers as TEXT", vecTypeName(eX), aEmbType[iType].zBlob));
@@ -235,7 +260,7 @@ void embJsonFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   (void)argc;
   if( sqlite3_value_type(argv[0])==SQLITE_NULL ) return;
   if( !embRead(ctx, argv[0], "emb_json", &buf) ) return;
-  z = vecToJson(buf.a, buf.n, buf.eType==VEC_BLOB, &nOut);
+  z = vecToJson(buf.a, buf.n, buf.eType!=VEC_JSON, &nOut);
   vecBufFree(&buf);
   if( z==0 ){
     sqlite3_result_error_nomem(ctx);

@@ -22,7 +22,16 @@ SQLITE_EXTENSION_INIT1
 # define SQLITE_RESULT_SUBTYPE 0x001000000
 #endif
 
+/* Functions that read a vector argument look at its subtype (sqlite-vec's
+** int8 and bit, vector.c). Without this flag a window function's
+** arguments reach it with the subtype gone (SQLite 3.40's documentation),
+** and later versions ask every function that reads subtypes to set it. */
+#ifndef SQLITE_SUBTYPE
+# define SQLITE_SUBTYPE 0x000100000
+#endif
+
 #define SVD_SCALAR (SQLITE_UTF8|SQLITE_INNOCUOUS|SQLITE_DETERMINISTIC)
+#define SVD_VECTOR (SVD_SCALAR|SQLITE_SUBTYPE)   /* reads a vector argument */
 
 static const struct {
   const char *zName;
@@ -37,10 +46,10 @@ static const struct {
   { "svd_info",     0, SQLITE_UTF8|SQLITE_INNOCUOUS|SQLITE_RESULT_SUBTYPE,
     aboutInfoFunc, 0, 0 },
   /* emb.c */
-  { "emb_f32",      1, SVD_SCALAR,                       embF32Func, 0, 0 },
-  { "emb_f32",      2, SVD_SCALAR,                       embF32Func, 0, 0 },
-  { "emb_json",     1, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, embJsonFunc, 0, 0 },
-  { "emb_dims",     1, SVD_SCALAR,                       embDimsFunc, 0, 0 },
+  { "emb_f32",      1, SVD_VECTOR,                       embF32Func, 0, 0 },
+  { "emb_f32",      2, SVD_VECTOR,                       embF32Func, 0, 0 },
+  { "emb_json",     1, SVD_VECTOR|SQLITE_RESULT_SUBTYPE, embJsonFunc, 0, 0 },
+  { "emb_dims",     1, SVD_VECTOR,                       embDimsFunc, 0, 0 },
   /* state.c */
   { "svd_merge",    1, SVD_SCALAR, 0, stateMergeStep, stateMergeFinal },
   { "svd_state_spectrum", 1, SVD_SCALAR|SQLITE_RESULT_SUBTYPE,
@@ -48,8 +57,8 @@ static const struct {
   { "svd_state_basis", 2, SVD_SCALAR, stateBasisFunc, 0, 0 },
   { "svd_state_json", 1, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, stateJsonFunc, 0, 0 },
   /* basis.c */
-  { "svd_project",    2, SVD_SCALAR, basisProjectFunc, 0, 0 },
-  { "svd_coord",      3, SVD_SCALAR, basisCoordFunc, 0, 0 },
+  { "svd_project",    2, SVD_VECTOR, basisProjectFunc, 0, 0 },
+  { "svd_coord",      3, SVD_VECTOR, basisCoordFunc, 0, 0 },
   { "svd_direction",  2, SVD_SCALAR, basisDirectionFunc, 0, 0 },
   { "svd_basis_json", 1, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, basisJsonFunc, 0, 0 },
   /* scree.c */
@@ -66,10 +75,10 @@ static const struct {
   { "svd_signal_rank",     4, SVD_SCALAR, noiseSignalRankFunc, 0, 0 },
   /* angles.c */
   { "svd_angles",   2, SVD_SCALAR|SQLITE_RESULT_SUBTYPE, angAnglesFunc, 0, 0 },
-  { "svd_residual", 2, SVD_SCALAR, angResidualFunc, 0, 0 },
+  { "svd_residual", 2, SVD_VECTOR, angResidualFunc, 0, 0 },
   /* cka.c */
-  { "svd_cka", 2, SVD_SCALAR, 0, ckaStep, ckaFinal },
-  { "svd_cka", 3, SVD_SCALAR, 0, ckaStep, ckaFinal },
+  { "svd_cka", 2, SVD_VECTOR, 0, ckaStep, ckaFinal },
+  { "svd_cka", 3, SVD_VECTOR, 0, ckaStep, ckaFinal },
 };
 
 /* Aggregates that are also window functions: steps and inverse in
@@ -82,14 +91,14 @@ static const struct {
   void (*xFinal)(sqlite3_context*);
   void (*xValue)(sqlite3_context*);
 } aSvdWindow[] = {
-  { "svd_spectrum", 1, SVD_SCALAR|SQLITE_RESULT_SUBTYPE,
+  { "svd_spectrum", 1, SVD_VECTOR|SQLITE_RESULT_SUBTYPE,
     aggSpectrumStep, aggSpectrumFinal, aggSpectrumValue },
-  { "svd_spectrum", 2, SVD_SCALAR|SQLITE_RESULT_SUBTYPE,
+  { "svd_spectrum", 2, SVD_VECTOR|SQLITE_RESULT_SUBTYPE,
     aggSpectrumStep, aggSpectrumFinal, aggSpectrumValue },
-  { "svd_basis",    2, SVD_SCALAR, aggBasisStep, aggBasisFinal, aggBasisValue },
-  { "svd_basis",    3, SVD_SCALAR, aggBasisStep, aggBasisFinal, aggBasisValue },
-  { "svd_state",    1, SVD_SCALAR, aggStateStep, aggStateFinal, aggStateValue },
-  { "svd_state",    2, SVD_SCALAR, aggStateStep, aggStateFinal, aggStateValue },
+  { "svd_basis",    2, SVD_VECTOR, aggBasisStep, aggBasisFinal, aggBasisValue },
+  { "svd_basis",    3, SVD_VECTOR, aggBasisStep, aggBasisFinal, aggBasisValue },
+  { "svd_state",    1, SVD_VECTOR, aggStateStep, aggStateFinal, aggStateValue },
+  { "svd_state",    2, SVD_VECTOR, aggStateStep, aggStateFinal, aggStateValue },
 };
 
 static const struct {

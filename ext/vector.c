@@ -12,6 +12,13 @@
 **   svd_spectrum(): row 3 is a 10-byte BLOB; a float32 vector needs a
 **   multiple of 4 bytes
 **
+** A BLOB's subtype says which of sqlite-vec's vector types it is: 225 is
+** int8, one signed byte an element, each exact as a double; 224 is bit,
+** an error (bits have no spectrum; sqlite-vec's vec_to_json() gives them
+** as numbers); 223 (float32) or none is rule 1. Functions that read a
+** vector are registered with SQLITE_SUBTYPE, without which a window
+** function's arguments arrive with the subtype gone.
+**
 ** Numbers are read and written in the "C" locale whatever locale the host
 ** process has set, so a host in a ','-decimal locale reads '[0.5]' as 0.5.
 */
@@ -250,16 +257,27 @@ int vecCheckBlobSize(sqlite3_int64 nByte, int nSize, const char *zVector,
   return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
-/* Convert the little-endian float32 at p[0..nByte-1] into pBuf->a. */
-static int vecReadBlob(const unsigned char *p, sqlite3_int64 nByte,
+/*
+** The BLOB at p[0..nByte-1] into pBuf->a: little-endian float32, or int8
+** when bInt8. p may be 0 when the size alone is an error.
+*/
+static int vecReadBlob(const unsigned char *p, sqlite3_int64 nByte, int bInt8,
                        const char *zFunc, const char *zWhat, VecBuf *pBuf,
                        char **pzErr){
-  sqlite3_int64 nDim = nByte/4, i;
-  int rc = vecCheckBlobSize(nByte, 4, "a float32 vector", zFunc, zWhat, pzErr);
+  int nSize = bInt8 ? 1 : 4;
+  sqlite3_int64 nDim = nByte/nSize, i;
+  int rc = vecCheckBlobSize(nByte, nSize,
+                            bInt8 ? "an int8 vector" : "a float32 vector",
+                            zFunc, zWhat, pzErr);
   if( rc ) return rc;
   if( vecReserve(pBuf, nDim) ) return SQLITE_NOMEM;
-  pBuf->eType = VEC_BLOB;
   pBuf->n = nDim;
+  if( bInt8 ){
+    pBuf->eType = VEC_INT8;
+    for(i=0; i<nDim; i++) pBuf->a[i] = (signed char)p[i];
+    return SQLITE_OK;
+  }
+  pBuf->eType = VEC_BLOB;
   /* one pass; which value is bad is looked for only when one is */
   if( !smallFromF32(p, pBuf->a, nDim) ) return SQLITE_OK;
   for(i=0; isfinite(pBuf->a[i]); i++){}
@@ -274,15 +292,25 @@ int vecRead(sqlite3_value *pVal, const char *zFunc, const char *zWhat,
             VecBuf *pBuf, char **pzErr){
   int eType = sqlite3_value_type(pVal);
   if( eType==SQLITE_BLOB ){
+    unsigned int eSub = sqlite3_value_subtype(pVal);
+    int bInt8 = eSub==VEC_SUBTYPE_INT8;
     /* the size first: sqlite3_value_blob() would materialize a zeroblob */
     sqlite3_int64 nByte = sqlite3_value_bytes(pVal);
     const unsigned char *p;
-    if( nByte/4>VEC_MAX_DIMS ){
-      return vecReadBlob(0, nByte, zFunc, zWhat, pBuf, pzErr);
+    if( eSub==VEC_SUBTYPE_BIT ){
+      *pzErr = sqlite3_mprintf(
+          "%s(): %s is a bit vector (sqlite-vec subtype 224), which has no "
+          "spectrum; expected a float32 or int8 vector, or the bits as "
+          "numbers: pass sqlite-vec's vec_to_json(X), a JSON array of 0 and 1",
+          zFunc, zWhat);
+      return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+    }
+    if( nByte/(bInt8 ? 1 : 4)>VEC_MAX_DIMS ){
+      return vecReadBlob(0, nByte, bInt8, zFunc, zWhat, pBuf, pzErr);
     }
     p = sqlite3_value_blob(pVal);
     if( p==0 && nByte>0 ) return SQLITE_NOMEM;
-    return vecReadBlob(p, nByte, zFunc, zWhat, pBuf, pzErr);
+    return vecReadBlob(p, nByte, bInt8, zFunc, zWhat, pBuf, pzErr);
   }
   if( eType==SQLITE_TEXT ){
     const char *z = (const char*)sqlite3_value_text(pVal);

@@ -2,8 +2,9 @@
 ** vector.h: turning a vector argument X into doubles, and doubles back into
 ** JSON text.
 **
-** A vector argument is a BLOB of little-endian float32 (4*d bytes) or TEXT
-** holding one JSON array of finite numbers. See vector.c for the rules.
+** A vector argument is a BLOB of little-endian float32 (4*d bytes), a BLOB
+** of int8 (d bytes) tagged with sqlite-vec's int8 subtype, or TEXT holding
+** one JSON array of finite numbers. See vector.c for the rules.
 */
 #ifndef SVD_VECTOR_H
 #define SVD_VECTOR_H
@@ -13,6 +14,14 @@
 /* Which form a vector arrived in. */
 #define VEC_BLOB 1 /* float32 BLOB */
 #define VEC_JSON 2 /* JSON array TEXT, full double precision */
+#define VEC_INT8 3 /* int8 BLOB with sqlite-vec's subtype VEC_SUBTYPE_INT8 */
+
+/* The subtypes sqlite-vec (github.com/asg017/sqlite-vec) gives its vectors,
+** also those read from a vec0 column. A value stored in a plain table loses
+** its subtype. */
+#define VEC_SUBTYPE_F32  223 /* float32 elements, as an untagged BLOB */
+#define VEC_SUBTYPE_BIT  224 /* 8 bits a byte: refused */
+#define VEC_SUBTYPE_INT8 225 /* int8 elements, one byte each */
 
 /* The most values a vector may have: 16,777,216 (128 MiB as doubles). A
 ** longer BLOB is refused before anything is copied. */
@@ -24,7 +33,7 @@ struct VecBuf {
   double *a;              /* the values */
   sqlite3_int64 n;        /* number of values held */
   sqlite3_int64 nAlloc;   /* capacity of a[] */
-  int eType;              /* VEC_BLOB or VEC_JSON: the form last read */
+  int eType;              /* VEC_BLOB, VEC_JSON or VEC_INT8: last form read */
 };
 
 /*

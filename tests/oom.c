@@ -41,7 +41,27 @@ static void *oomRealloc(void *p, int n){
   return oomTick() ? 0 : oomOrig.xRealloc(p, n);
 }
 
+/* oom_tag(X, N): X with subtype N, as sqlite-vec's vec_int8() (225) and
+** vec_bit() (224) return it, so that vector.c's int8 and bit roads fail
+** too without sqlite-vec in this process. */
+static void oomTagFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  (void)argc;
+  sqlite3_result_value(ctx, argv[0]);
+  sqlite3_result_subtype(ctx, (unsigned int)sqlite3_value_int(argv[1]));
+}
+
+static int oomTagInit(sqlite3 *db, char **pzErr, const void *pApi){
+  (void)pzErr;
+  (void)pApi;
+  return sqlite3_create_function(db, "oom_tag", 2, SQLITE_UTF8, 0,
+                                 oomTagFunc, 0, 0);
+}
+
 static const char *azSetup[] = {
+  "CREATE TABLE i8(grp, v)",
+  "INSERT INTO i8 VALUES (0, x'0102ff8005'), (0, x'7f00fe0310'),"
+  " (1, x'80817f7e00'), (1, x'0a0b0c0d0e'), (0, x'f0e0d0c0b0'),"
+  " (1, x'0000000001')",
   "CREATE TABLE t(grp, v)",
   "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM c WHERE i<59)"
   " INSERT INTO t SELECT i%3, json_array(sin(i), cos(i*1.5), i*0.01,"
@@ -103,6 +123,13 @@ static const char *azQuery[] = {
   "SELECT i, word, hex(vec) FROM emb_read_text('%s/v.txt')",
   "SELECT i, word, hex(vec) FROM emb_read_word2vec('%s/v.bin')",
   "SELECT id, token FROM emb_read_vocab('%s/tok.json')",
+  /* sqlite-vec's int8 and bit vectors (oom_tag stands in for it) */
+  "SELECT grp, svd_spectrum(oom_tag(v, 225)), hex(svd_basis(oom_tag(v, 225), 2)),"
+  " hex(svd_state(oom_tag(v, 225))) FROM i8 GROUP BY grp",
+  "SELECT emb_json(oom_tag(v, 225)), hex(emb_f32(oom_tag(v, 225))),"
+  " svd_spectrum(oom_tag(v, 225)) OVER (ORDER BY rowid ROWS 2 PRECEDING) FROM i8",
+  "SELECT svd_spectrum(oom_tag(v, 224)) FROM i8",
+  "SELECT emb_f32(oom_tag(v, 225), 'f32') FROM i8",
 };
 
 /* Write the importers' small files into zDir. */
@@ -221,6 +248,7 @@ int main(int argc, char **argv){
   /* no lookaside, so that every allocation reaches the failing allocator */
   sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
   sqlite3_auto_extension((void(*)(void))sqlite3_svd_init);
+  sqlite3_auto_extension((void(*)(void))oomTagInit);
   oomFiles(zDir);
   oomSetup(zDir);
 

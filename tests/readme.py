@@ -10,7 +10,8 @@ along would. A block tagged console is a shell transcript: its `$ ` lines
 run in one bash, started in the checkout with HOME a new empty directory,
 and must print its other lines (the loading instructions, from elsewhere
 and under another name). The npm command README gives must be the one this
-test installs better-sqlite3 with.
+test installs better-sqlite3 with. An sql block's `.load ./vec0` loads
+sqlite-vec's vec0.so, fetched from npm as tests/sqlitevec.py does.
 
 Text, and numbers shown with at most 9 significant digits (rounded values,
 float32 values), must match exactly. Numbers shown with 10 or more are
@@ -25,6 +26,8 @@ import re
 import subprocess
 import sys
 import tempfile
+
+from sqlitevec import vec0_path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NUM = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
@@ -129,6 +132,11 @@ def run_block(lang, code, ext, db):
         # node is not built for a preloaded ASan runtime: it keeps dist/svd
         code = code.replace("./dist/svd", ext).replace("dist/svd", ext)
     if lang == "sql":
+        if ".load ./vec0" in code:
+            vec0 = vec0_path()
+            if vec0 is None:
+                return "could not install sqlite-vec-linux-x64 with npm"
+            code = code.replace(".load ./vec0", f".load {vec0}")
         cmd = ["sqlite3", "-cmd", f".load {ext}", db]
         env = None
     elif lang == "python":

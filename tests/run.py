@@ -6,7 +6,8 @@ Parts: C unit tests of the numerics (BIN/test_spectrum), small.c's kernels
 against LAPACK (BIN/test_small, and BIN/test_small_portable without AVX2), allocation
 failure (BIN/oom: every query with its n-th allocation failing), the SQL tests
 (BIN/sqltest over tests/sql/*.sql), the numpy reference checks
-(tests/reference*.py), concurrent connections (tests/threads.py), svd_version/svd_info (tests/about.py), the
+(tests/reference*.py; reference_vec.py beside sqlite-vec's vec0.so, which
+the first run fetches from npm), concurrent connections (tests/threads.py), svd_version/svd_info (tests/about.py), the
 SVG checks (tests/scree.py), the bundled sample and demo (tests/sample.py),
 states merged across shard files on Dask (tests/shards.py), the
 README examples (tests/readme.py) and the Debian package (tests/packages_deb.py:
@@ -89,6 +90,7 @@ def main():
         ("reference_noise", [py, "tests/reference_noise.py", args.ext], pyenv),
         ("reference_angles", [py, "tests/reference_angles.py", args.ext], pyenv),
         ("reference_cka", [py, "tests/reference_cka.py", args.ext], pyenv),
+        ("reference_vec", [py, "tests/reference_vec.py", args.ext], pyenv),
         ("threads", [py, "tests/threads.py", args.ext], pyenv),
         ("about", [py, "tests/about.py", args.ext], pyenv),
         ("importers", [py, "tests/importers.py", args.ext], pyenv),

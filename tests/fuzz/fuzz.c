@@ -6,7 +6,9 @@
 **   1 vector   the input as a BLOB and as TEXT: float32 BLOBs (and the other
 **              element types of emb_f32(X, TYPE), and TYPE), JSON vectors
 **              and JSON spectra (emb_*, svd_spectrum, svd_spectrum_each,
-**              the measures, svd_scree_svg)
+**              the measures, svd_scree_svg), and the BLOB tagged with
+**              sqlite-vec's int8 and bit subtypes (fuzz_tag stands in for
+**              vec_int8() and vec_bit())
 **   2 options  the input as OPTIONS text of each function that takes one
 **   3 basis    the input as a BASIS BLOB for each function that reads one
 **              (svd_angles and svd_residual too), and as a STATE BLOB
@@ -27,6 +29,14 @@
 int sqlite3_svd_init(sqlite3*, char**, const void*);
 
 static sqlite3 *db = 0;
+
+/* fuzz_tag(X, N): X with subtype N, as sqlite-vec's vec_int8() (225) and
+** vec_bit() (224) return it. */
+static void fuzzTagFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  (void)argc;
+  sqlite3_result_value(ctx, argv[0]);
+  sqlite3_result_subtype(ctx, (unsigned int)sqlite3_value_int(argv[1]));
+}
 
 /* Run zSql with ?1 bound to the input (as a BLOB or TEXT), to completion. */
 static void fuzzRun(const char *zSql, const uint8_t *a, size_t n, int bText){
@@ -50,6 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *a, size_t n){
   if( db==0 ){
     sqlite3_auto_extension((void(*)(void))sqlite3_svd_init);
     if( sqlite3_open(":memory:", &db)!=SQLITE_OK ) abort();
+    if( sqlite3_create_function(db, "fuzz_tag", 2, SQLITE_UTF8, 0,
+                                fuzzTagFunc, 0, 0)!=SQLITE_OK ) abort();
   }
   if( n>1<<20 ) return 0;
 #if FUZZ_TARGET==1
@@ -62,6 +74,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *a, size_t n){
       "SELECT hex(emb_f32(?1, 'bf16'))",
       "SELECT hex(emb_f32(?1, 'i8'))",
       "SELECT hex(emb_f32(x'0000803f', ?1))",
+      /* sqlite-vec's int8 and bit */
+      ("SELECT emb_json(fuzz_tag(?1, 225)), emb_dims(fuzz_tag(?1, 224)),"
+       " hex(emb_f32(fuzz_tag(?1, 225))), hex(emb_f32(fuzz_tag(?1, 225), 'i8'))"),
+      ("SELECT svd_spectrum(fuzz_tag(v, 225)), hex(svd_basis(fuzz_tag(v, 225), 1))"
+       " FROM (SELECT ?1 AS v UNION ALL SELECT ?1 UNION ALL SELECT NULL)"),
       ("SELECT svd_spectrum(v), svd_spectrum(v, 'center=false'),"
        " svd_spectrum(v, 'method=gram') FROM (SELECT ?1 AS v UNION ALL"
        " SELECT ?1 UNION ALL SELECT NULL)"),
