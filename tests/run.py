@@ -7,10 +7,12 @@ failure (BIN/oom: every query with its n-th allocation failing), the SQL tests
 (BIN/sqltest over tests/sql/*.sql), the numpy reference checks
 (tests/reference*.py), concurrent connections (tests/threads.py), svd_version/svd_info (tests/about.py), the
 SVG checks (tests/scree.py), the bundled sample and demo (tests/sample.py),
-states merged across shard files on Dask (tests/shards.py) and the
-README examples (tests/readme.py). With --asan
-the extension and binaries are the sanitizer builds, and the Python parts
-run with the ASan runtime preloaded.
+states merged across shard files on Dask (tests/shards.py), the
+README examples (tests/readme.py) and the Python package built from a copy
+of the checkout, installed in a new venv and used (tests/packages_python.py).
+With --asan the extension and binaries are the sanitizer builds, and the
+Python parts run with the ASan runtime preloaded; the package part, which
+builds and loads its own plain library, runs only without --asan.
 """
 import argparse
 import glob
@@ -93,9 +95,10 @@ def main():
         ("sample", [py, "tests/sample.py", args.ext], pyenv),
         ("shards", [py, "tests/shards.py", args.ext], pyenv),
         ("readme", [py, "tests/readme.py", args.ext], pyenv),
+        ("packages_python", [py, "tests/packages_python.py"], env),
     ]
     if args.asan:
-        parts = [p for p in parts if p[0] != "tsan"]
+        parts = [p for p in parts if p[0] not in ("tsan", "packages_python")]
     total_p = total_f = 0
     for name, cmd, e in parts:
         p, f = run_part(name, cmd, e)
