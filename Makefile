@@ -15,6 +15,7 @@
 #   make install    copy dist/svd.so to $(PREFIX)/lib/sqlite-svd/
 #   make deb        the Debian package dist/sqlite-svd_<version>_<arch>.deb
 #                   (deb/build.sh): `.load mod_svd` once installed
+#   make wheel      the Python package: dist/sqlite_svd-VERSION-py3-none-linux_x86_64.whl
 #   make clean
 
 CC      ?= cc
@@ -23,7 +24,8 @@ PYTHON  := /usr/bin/python3
 PKGS    := sqlite3 lapacke openblas jansson
 DEB_PKGS := gcc make pkg-config libsqlite3-dev liblapacke-dev libopenblas-dev libjansson-dev \
             sqlite3 python3 python3-numpy libxml2-utils librsvg2-bin python3-distributed \
-            python3-scipy dpkg-dev lintian
+            python3-scipy dpkg-dev lintian python3-venv python3-setuptools python3-wheel \
+            sqlite-utils
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -43,7 +45,7 @@ EXT_SRC := ext/svd.c ext/about.c ext/vector.c ext/numerics.c ext/small.c ext/spe
            ext/compare/noise.c ext/compare/angles.c ext/compare/cka.c
 EXT_HDR := $(wildcard ext/*.h ext/*/*.h)
 
-.PHONY: all test test-asan deps check-deps install deb clean demo shards sample glove scree bench fuzz valgrind
+.PHONY: all test test-asan deps check-deps install deb clean demo shards sample glove scree bench fuzz valgrind wheel
 
 all: dist/svd.so
 
@@ -230,5 +232,14 @@ build/deb/mod_svd.so: $(EXT_SRC) $(EXT_HDR) | check-deps
 deb: build/deb/mod_svd.so
 	sh deb/build.sh build/deb/mod_svd.so dist
 
+# The Python package (python/, README "Install"): PyPI is unreachable, so
+# pip builds it with Debian's setuptools and wheel, seen from a venv of
+# $(PYTHON) made with --system-site-packages, without build isolation.
+# setup.py runs this Makefile for dist/svd.so and puts it in the wheel.
+wheel:
+	@rm -f dist/sqlite_svd-*.whl
+	$(PYTHON) -m venv --system-site-packages build/wheel-venv
+	build/wheel-venv/bin/pip wheel --no-build-isolation --no-deps -w dist ./python
+
 clean:
-	rm -rf dist build
+	rm -rf dist build python/build python/*.egg-info

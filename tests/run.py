@@ -10,10 +10,13 @@ failure (BIN/oom: every query with its n-th allocation failing), the SQL tests
 the first run fetches from npm), concurrent connections (tests/threads.py), svd_version/svd_info (tests/about.py), the
 SVG checks (tests/scree.py), the bundled sample and demo (tests/sample.py),
 states merged across shard files on Dask (tests/shards.py), the
-README examples (tests/readme.py) and the Debian package (tests/packages_deb.py:
-`make deb`, lintian, and as root an install, use and removal). With --asan
-the extension and binaries are the sanitizer builds, and the Python parts
-run with the ASan runtime preloaded.
+README examples (tests/readme.py), the Debian package (tests/packages_deb.py:
+`make deb`, lintian, and as root an install, use and removal) and the Python
+package built from a copy of the checkout, installed in a new venv and used
+(tests/packages_python.py). With --asan the extension and binaries are the
+sanitizer builds, and the Python parts run with the ASan runtime preloaded;
+the package parts, which build and load their own plain library, run only
+without --asan.
 """
 import argparse
 import glob
@@ -100,10 +103,12 @@ def main():
         ("shards", [py, "tests/shards.py", args.ext], pyenv),
         ("readme", [py, "tests/readme.py", args.ext], pyenv),
         ("packages_deb", [py, "tests/packages_deb.py"], env),
+        ("packages_python", [py, "tests/packages_python.py"], env),
     ]
     if args.asan:
-        # the package ships its own build (make deb), not the sanitizer one
-        parts = [p for p in parts if p[0] not in ("tsan", "packages_deb")]
+        # the packages ship their own builds, not the sanitizer one
+        parts = [p for p in parts if p[0] not in ("tsan", "packages_deb",
+                                                  "packages_python")]
     total_p = total_f = 0
     for name, cmd, e in parts:
         p, f = run_part(name, cmd, e)
