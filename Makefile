@@ -13,6 +13,7 @@
 #   make valgrind   the SQL tests under valgrind memcheck: no error, no leak
 #   make deps       install the Debian packages it needs (as root), or say which
 #   make install    copy dist/svd.so to $(PREFIX)/lib/sqlite-svd/
+#   make npm        the npm package dist/sqlite-svd-VERSION.tgz (node/)
 #   make clean
 
 CC      ?= cc
@@ -40,8 +41,10 @@ EXT_SRC := ext/svd.c ext/about.c ext/vector.c ext/numerics.c ext/spectrum.c ext/
            ext/import/textvec.c ext/import/vocab.c \
            ext/compare/noise.c ext/compare/angles.c ext/compare/cka.c
 EXT_HDR := $(wildcard ext/*.h ext/*/*.h)
+# The version, read from the one place it is written (svd_version() returns it).
+SVD_VERSION := $(shell sed -n 's/^.define SVD_VERSION "\(.*\)"$$/\1/p' ext/version.h)
 
-.PHONY: all test test-asan deps check-deps install clean demo shards sample glove scree bench fuzz valgrind
+.PHONY: all test test-asan deps check-deps install clean demo shards sample glove scree bench fuzz valgrind npm
 
 all: dist/svd.so
 
@@ -192,6 +195,18 @@ glove:
 install: dist/svd.so
 	install -d $(DESTDIR)$(PREFIX)/lib/sqlite-svd
 	install -m 0644 dist/svd.so $(DESTDIR)$(PREFIX)/lib/sqlite-svd/svd.so
+
+# The npm package: node/'s loader, README.md and dist/svd.so staged in
+# build/npm, its version set from ext/version.h, packed into dist/.
+NPM_SRC := node/package.json node/index.js node/index.d.ts README.md
+npm: dist/sqlite-svd-$(SVD_VERSION).tgz
+
+dist/sqlite-svd-$(SVD_VERSION).tgz: dist/svd.so $(NPM_SRC) ext/version.h
+	@command -v npm >/dev/null || { echo "sqlite-svd: make npm needs Node.js 20 or later with npm"; exit 1; }
+	rm -rf build/npm
+	mkdir -p build/npm
+	cp $(NPM_SRC) dist/svd.so build/npm/
+	cd build/npm && npm pkg set version=$(SVD_VERSION) && npm pack --silent --pack-destination ../../dist
 
 clean:
 	rm -rf dist build
