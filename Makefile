@@ -203,7 +203,7 @@ npm: dist/sqlite-svd-$(SVD_VERSION).tgz
 
 dist/sqlite-svd-$(SVD_VERSION).tgz: dist/svd.so $(NPM_SRC) ext/version.h
 	@command -v npm >/dev/null || { echo "sqlite-svd: make npm needs Node.js 20 or later with npm"; exit 1; }
-	rm -rf build/npm
+	rm -rf build/npm $@
 	mkdir -p build/npm
 	cp $(NPM_SRC) dist/svd.so build/npm/
 	cd build/npm && npm pkg set version=$(SVD_VERSION) && npm pack --silent --pack-destination ../../dist

@@ -7,8 +7,9 @@ failure (BIN/oom: every query with its n-th allocation failing), the SQL tests
 (BIN/sqltest over tests/sql/*.sql), the numpy reference checks
 (tests/reference*.py), concurrent connections (tests/threads.py), svd_version/svd_info (tests/about.py), the
 SVG checks (tests/scree.py), the bundled sample and demo (tests/sample.py),
-states merged across shard files on Dask (tests/shards.py) and the
-README examples (tests/readme.py). With --asan
+states merged across shard files on Dask (tests/shards.py), the
+README examples (tests/readme.py) and the npm package built by `make npm`,
+installed in a new project (tests/packages_node.py). With --asan
 the extension and binaries are the sanitizer builds, and the Python parts
 run with the ASan runtime preloaded.
 """
@@ -93,6 +94,8 @@ def main():
         ("sample", [py, "tests/sample.py", args.ext], pyenv),
         ("shards", [py, "tests/shards.py", args.ext], pyenv),
         ("readme", [py, "tests/readme.py", args.ext], pyenv),
+        # the package ships dist/svd.so, whatever --ext is
+        ("packages_node", [py, "tests/packages_node.py"], pyenv),
     ]
     if args.asan:
         parts = [p for p in parts if p[0] != "tsan"]
