@@ -16,6 +16,7 @@
 #   make deb        the Debian package dist/sqlite-svd_<version>_<arch>.deb
 #                   (deb/build.sh): `.load mod_svd` once installed
 #   make wheel      the Python package: dist/sqlite_svd-VERSION-py3-none-linux_x86_64.whl
+#   make npm        the npm package dist/sqlite-svd-VERSION.tgz (node/)
 #   make clean
 
 CC      ?= cc
@@ -44,8 +45,10 @@ EXT_SRC := ext/svd.c ext/about.c ext/vector.c ext/numerics.c ext/small.c ext/spe
            ext/import/textvec.c ext/import/vocab.c \
            ext/compare/noise.c ext/compare/angles.c ext/compare/cka.c
 EXT_HDR := $(wildcard ext/*.h ext/*/*.h)
+# The version, read from the one place it is written (svd_version() returns it).
+SVD_VERSION := $(shell sed -n 's/^.define SVD_VERSION "\(.*\)"$$/\1/p' ext/version.h)
 
-.PHONY: all test test-asan deps check-deps install deb clean demo shards sample glove scree bench fuzz valgrind wheel
+.PHONY: all test test-asan deps check-deps install deb clean demo shards sample glove scree bench fuzz valgrind wheel npm
 
 all: dist/svd.so
 
@@ -240,6 +243,18 @@ wheel:
 	@rm -f dist/sqlite_svd-*.whl
 	$(PYTHON) -m venv --system-site-packages build/wheel-venv
 	build/wheel-venv/bin/pip wheel --no-build-isolation --no-deps -w dist ./python
+
+# The npm package: node/'s loader, README.md and dist/svd.so staged in
+# build/npm, its version set from ext/version.h, packed into dist/.
+NPM_SRC := node/package.json node/index.js node/index.d.ts README.md
+npm: dist/sqlite-svd-$(SVD_VERSION).tgz
+
+dist/sqlite-svd-$(SVD_VERSION).tgz: dist/svd.so $(NPM_SRC) ext/version.h
+	@command -v npm >/dev/null || { echo "sqlite-svd: make npm needs Node.js 20 or later with npm"; exit 1; }
+	rm -rf build/npm $@
+	mkdir -p build/npm
+	cp $(NPM_SRC) dist/svd.so build/npm/
+	cd build/npm && npm pkg set version=$(SVD_VERSION) && npm pack --silent --pack-destination ../../dist
 
 clean:
 	rm -rf dist build python/build python/*.egg-info

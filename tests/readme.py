@@ -10,10 +10,12 @@ along would. A block tagged console is a shell transcript: its `$ ` lines
 run in one bash, started in the checkout with HOME a new empty directory,
 and must print its other lines (the loading instructions, from elsewhere
 and under another name). A python block that imports the package
-sqlite_svd is left to tests/packages_python.py, which installs it. The
-npm command README gives must be the one this test installs
-better-sqlite3 with. An sql block's `.load ./vec0` loads sqlite-vec's
-vec0.so, fetched from npm as tests/sqlitevec.py does.
+sqlite_svd is left to tests/packages_python.py, which installs it; a js block
+that requires the npm package sqlite-svd is left to tests/packages_node.py,
+which installs the package in a new project and runs the block there. The
+npm command README gives must be the one this test installs better-sqlite3
+with. An sql block's `.load ./vec0` loads sqlite-vec's vec0.so, fetched from
+npm as tests/sqlitevec.py does.
 
 Text, and numbers shown with at most 9 significant digits (rounded values,
 float32 values), must match exactly. Numbers shown with 10 or more are
@@ -38,6 +40,7 @@ NODE_PACKAGE = "better-sqlite3@12"   # 13 needs Node 22
 # python blocks that import the installed package: tests/packages_python.py
 # runs them, with the venv the wheel is installed into
 PYTHON_PACKAGE = "import sqlite_svd"
+PACKAGED_JS = re.compile(r"""require\(\s*["']sqlite-svd["']\s*\)""")
 
 
 def blocks(text):
@@ -170,7 +173,8 @@ def main():
         # a console transcript names dist/svd as a path relative to the checkout
         rel = os.path.relpath(os.path.abspath(os.path.join(ROOT, ext)), ROOT)
         for lang, code, expected, line in blocks(text):
-            if lang == "python" and PYTHON_PACKAGE in code:
+            if (lang == "python" and PYTHON_PACKAGE in code) or \
+               (lang == "js" and PACKAGED_JS.search(code)):
                 continue
             want = expected if expected is not None else ""
             if lang == "console":

@@ -11,12 +11,13 @@ the first run fetches from npm), concurrent connections (tests/threads.py), svd_
 SVG checks (tests/scree.py), the bundled sample and demo (tests/sample.py),
 states merged across shard files on Dask (tests/shards.py), the
 README examples (tests/readme.py), the Debian package (tests/packages_deb.py:
-`make deb`, lintian, and as root an install, use and removal) and the Python
+`make deb`, lintian, and as root an install, use and removal), the Python
 package built from a copy of the checkout, installed in a new venv and used
-(tests/packages_python.py). With --asan the extension and binaries are the
-sanitizer builds, and the Python parts run with the ASan runtime preloaded;
-the package parts, which build and load their own plain library, run only
-without --asan.
+(tests/packages_python.py) and the npm package built by `make npm`,
+installed in a new project (tests/packages_node.py). With --asan the
+extension and binaries are the sanitizer builds, and the Python parts run
+with the ASan runtime preloaded; the Debian and Python package parts, which
+build and load their own plain library, run only without --asan.
 """
 import argparse
 import glob
@@ -104,6 +105,8 @@ def main():
         ("readme", [py, "tests/readme.py", args.ext], pyenv),
         ("packages_deb", [py, "tests/packages_deb.py"], env),
         ("packages_python", [py, "tests/packages_python.py"], env),
+        # the package ships dist/svd.so, whatever --ext is
+        ("packages_node", [py, "tests/packages_node.py"], pyenv),
     ]
     if args.asan:
         # the packages ship their own builds, not the sanitizer one
