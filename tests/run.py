@@ -10,7 +10,8 @@ failure (BIN/oom: every query with its n-th allocation failing), the SQL tests
 the first run fetches from npm), concurrent connections (tests/threads.py), svd_version/svd_info (tests/about.py), the
 SVG checks (tests/scree.py), the bundled sample and demo (tests/sample.py),
 states merged across shard files on Dask (tests/shards.py), the
-README examples (tests/readme.py), the Debian package (tests/packages_deb.py:
+README examples (tests/readme.py), `make install` (tests/packages_source.py),
+the Debian package (tests/packages_deb.py:
 `make deb`, lintian, and as root an install, use and removal), the Python
 package built from a copy of the checkout, installed in a new venv and used
 (tests/packages_python.py) and the npm package built by `make npm`,
@@ -103,6 +104,7 @@ def main():
         ("sample", [py, "tests/sample.py", args.ext], pyenv),
         ("shards", [py, "tests/shards.py", args.ext], pyenv),
         ("readme", [py, "tests/readme.py", args.ext], pyenv),
+        ("packages_source", [py, "tests/packages_source.py"], env),
         ("packages_deb", [py, "tests/packages_deb.py"], env),
         ("packages_python", [py, "tests/packages_python.py"], env),
         # the package ships dist/svd.so, whatever --ext is
