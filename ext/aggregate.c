@@ -172,6 +172,18 @@ static int aggAddRow(sqlite3_context *ctx, AggSpectrum *p, sqlite3_value *pX,
   if( rc ) goto add_error;
   if( sqlite3_value_type(pX)==SQLITE_NULL ) return 1;
 
+  /* A float32 row like the ones before it goes straight into its place:
+  ** one pass over it instead of two (the many small groups of a GROUP BY) */
+  if( p->nRow>0 && !p->bGram ){
+    rc = aggReserve(p, &zErr);
+    if( rc ) goto add_error;
+    if( vecReadF32Into(pX, p->aRow + p->nRow*p->nDim, p->nDim) ){
+      p->bDirty = 1;
+      p->nRow++;
+      goto add_auto;
+    }
+  }
+
   rc = vecReadRow(pX, p->zFunc, p->nRow+1, &p->buf, &zErr);
   if( rc ) goto add_error;
   if( p->nRow==0 ){
@@ -194,11 +206,13 @@ static int aggAddRow(sqlite3_context *ctx, AggSpectrum *p, sqlite3_value *pX,
     p->nRow++;
     return 1;
   }
+  if( p->buf.eType==VEC_JSON ) p->bJson = 1;
   rc = aggReserve(p, &zErr);
   if( rc ) goto add_error;
   memcpy(p->aRow + p->nRow*p->nDim, p->buf.a,
          (size_t)p->nDim*sizeof(double));
   p->nRow++;
+add_auto:
   if( p->opt.eMethod!=OPT_METHOD_EXACT && !p->bWindow
    && p->nRow>2*p->nDim
    && p->nRow*p->nDim*(sqlite3_int64)sizeof(double)>AGG_AUTO_BYTES

@@ -41,6 +41,7 @@ struct AggSpectrum {
   SvdOptions opt;         /* zOpt, parsed */
   const char *zFunc;      /* "svd_spectrum", ..., for errors */
   int bGram;              /* rows go to gram, not aRow */
+  int bJson;              /* a row was JSON: values beyond float32's range */
   SpecGram gram;          /* the streaming accumulator, when bGram */
   sqlite3_int64 nK;       /* svd_basis: K of the first row; 0 before it */
   int bWindow;            /* xValue has been called: a window frame */

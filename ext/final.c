@@ -60,7 +60,8 @@ static int finSpectrum(AggSpectrum *p, SpecGram *pG, int bKeep, double *a,
     /* n <= d rows: their n x n Gram matrix */
     rc = specGramSmall(a, (int)n, (int)d, p->opt.bCenter, aSigma, pSt);
   }else{
-    rc = specSingularValues(a, n, d, p->opt.bCenter, aSigma, pSt);
+    rc = p->bJson ? specSingularValues(a, n, d, p->opt.bCenter, aSigma, pSt)
+                  : specSingularValuesF32(a, n, d, p->opt.bCenter, aSigma, pSt);
   }
   if( rc==SPEC_OK ){
     pOut->z = (unsigned char*)vecToJson(aSigma, nVal, 0, &pOut->n);

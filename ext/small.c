@@ -323,15 +323,84 @@ SMALL_INLINE int smallPanelColumn(double *p, int lda, int j, int n,
   return 0;
 }
 
-/* Apply the block's Q' = (I - V*T*V')' to nCol trailing columns at a. */
+/*
+** Apply the block's Q' = (I - V*T*V')' to nCol trailing columns at a: two
+** columns at a time, so that each load of a reflector serves both (the
+** head rows and an odd last column through the one-column functions).
+*/
 SMALL_INLINE void smallBlockApply(const double *p, int lda, const double *aT,
                                   int n, double *a, int nCol){
-  int j;
-  for(j=0; j<nCol; j++){
+  const int J = SMALL_NB;
+  int j = 0, l, r, i;
+  for(; j+2<=nCol; j+=2){
+    double *y0 = a + (size_t)j*lda, *y1 = y0 + lda;
+    double s0[SMALL_NB], s1[SMALL_NB], u0[SMALL_NB], u1[SMALL_NB];
+    SmallV4 acc0[SMALL_NB], acc1[SMALL_NB];
+    SMALL_UNROLL
+    for(l=0; l<SMALL_NB; l++){
+      acc0[l] = (SmallV4){0,0,0,0};
+      acc1[l] = (SmallV4){0,0,0,0};
+    }
+    for(i=J; i+4<=n; i+=4){
+      SmallV4 a0 = smallLoad(y0+i), a1 = smallLoad(y1+i);
+      SMALL_UNROLL
+      for(l=0; l<SMALL_NB; l++){
+        SmallV4 v = smallLoad(p + (size_t)l*lda + i);
+        acc0[l] += v*a0;
+        acc1[l] += v*a1;
+      }
+    }
+    for(l=0; l<J; l++){
+      const double *v = p + (size_t)l*lda;
+      double t0 = y0[l], t1 = y1[l];
+      for(r=l+1; r<J; r++){
+        t0 += v[r]*y0[r];
+        t1 += v[r]*y1[r];
+      }
+      s0[l] = t0 + smallSum(&acc0[l]);
+      s1[l] = t1 + smallSum(&acc1[l]);
+      for(r=i; r<n; r++){
+        s0[l] += v[r]*y0[r];
+        s1[l] += v[r]*y1[r];
+      }
+    }
+    smallTrans(aT, J, s0, u0);
+    smallTrans(aT, J, s1, u1);
+    for(r=0; r<J; r++){
+      double t0 = u0[r], t1 = u1[r];
+      for(l=0; l<r; l++){
+        t0 += p[(size_t)l*lda + r]*u0[l];
+        t1 += p[(size_t)l*lda + r]*u1[l];
+      }
+      y0[r] -= t0;
+      y1[r] -= t1;
+    }
+    for(i=J; i+4<=n; i+=4){
+      SmallV4 a0 = smallLoad(y0+i), a1 = smallLoad(y1+i);
+      SMALL_UNROLL
+      for(l=0; l<SMALL_NB; l++){
+        SmallV4 v = smallLoad(p + (size_t)l*lda + i);
+        a0 -= v*(SmallV4){u0[l], u0[l], u0[l], u0[l]};
+        a1 -= v*(SmallV4){u1[l], u1[l], u1[l], u1[l]};
+      }
+      smallStore(y0+i, a0);
+      smallStore(y1+i, a1);
+    }
+    for(; i<n; i++){
+      double t0 = 0.0, t1 = 0.0;
+      for(l=0; l<J; l++){
+        t0 += p[(size_t)l*lda + i]*u0[l];
+        t1 += p[(size_t)l*lda + i]*u1[l];
+      }
+      y0[i] -= t0;
+      y1[i] -= t1;
+    }
+  }
+  for(; j<nCol; j++){
     double *y = a + (size_t)j*lda, s[SMALL_NB], u[SMALL_NB];
-    smallDotsV(p, lda, SMALL_NB, n, y, s);
-    smallTrans(aT, SMALL_NB, s, u);
-    smallUpdateV(p, lda, SMALL_NB, n, y, u, 0);
+    smallDotsV(p, lda, J, n, y, s);
+    smallTrans(aT, J, s, u);
+    smallUpdateV(p, lda, J, n, y, u, 0);
   }
 }
 

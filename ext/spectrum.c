@@ -368,8 +368,10 @@ small_out:
   return rc;
 }
 
-int specSingularValues(double *a, int64_t n, int64_t d, int bCenter,
-                       double *sigma, SpecStatus *pStatus){
+/* specSingularValues, and with bBounded the float32 road: values within
+** float32's range need no scaling, and its pass over the rows is skipped. */
+static int specValues(double *a, int64_t n, int64_t d, int bCenter,
+                      int bBounded, double *sigma, SpecStatus *pStatus){
   int64_t s = n<d ? n : d;   /* values returned */
   double *b;                 /* rows left to decompose, as columns of X' */
   double *aMean, *t = 0;
@@ -380,7 +382,8 @@ int specSingularValues(double *a, int64_t n, int64_t d, int bCenter,
   memset(sigma, 0, sizeof(double)*(size_t)s);
   if( specSmallRoad(n, d, bCenter) ){
     k = (int)n - 1;
-    if( !specToScale(a, n*d, &e) ) return SPEC_OK;
+    e = 0;
+    if( !bBounded && !specToScale(a, n*d, &e) ) return SPEC_OK;
     t = specMalloc(sizeof(double)*((size_t)k*k*2 + (size_t)k));
     if( t==0 ) return SPEC_NOMEM;
     rc = specSmallTriangle(a, (int)n, (int)d, 0, t, t+(size_t)k*k*2, pStatus);
@@ -410,6 +413,16 @@ int specSingularValues(double *a, int64_t n, int64_t d, int bCenter,
   }
   specFree(t);
   return rc ? rc : specUnscale(sigma, k, e);
+}
+
+int specSingularValues(double *a, int64_t n, int64_t d, int bCenter,
+                       double *sigma, SpecStatus *pStatus){
+  return specValues(a, n, d, bCenter, 0, sigma, pStatus);
+}
+
+int specSingularValuesF32(double *a, int64_t n, int64_t d, int bCenter,
+                          double *sigma, SpecStatus *pStatus){
+  return specValues(a, n, d, bCenter, 1, sigma, pStatus);
 }
 
 /*

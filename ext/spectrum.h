@@ -39,6 +39,12 @@ struct SpecStatus {
 int specSingularValues(double *a, int64_t n, int64_t d, int bCenter,
                        double *sigma, SpecStatus *pStatus);
 
+/* The same for values known to lie within float32's range (0 or
+** 2^-149 <= |x| < 2^128: float32 BLOBs, int8 vectors), which need no
+** scaling: the pass that looks for the largest |x| is skipped. */
+int specSingularValuesF32(double *a, int64_t n, int64_t d, int bCenter,
+                          double *sigma, SpecStatus *pStatus);
+
 /*
 ** The principal directions of the same matrix: for the n x d row-major a[]
 ** (finite values; overwritten) fill

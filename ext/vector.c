@@ -325,6 +325,18 @@ int vecRead(sqlite3_value *pVal, const char *zFunc, const char *zWhat,
   return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
+int vecReadF32Into(sqlite3_value *pVal, double *a, sqlite3_int64 nDim){
+  const unsigned char *p;
+  unsigned int eSub;
+  if( sqlite3_value_type(pVal)!=SQLITE_BLOB ) return 0;
+  eSub = sqlite3_value_subtype(pVal);
+  if( eSub==VEC_SUBTYPE_INT8 || eSub==VEC_SUBTYPE_BIT ) return 0;
+  if( sqlite3_value_bytes(pVal)!=nDim*4 ) return 0;
+  p = sqlite3_value_blob(pVal);
+  if( p==0 ) return 0;
+  return smallFromF32(p, a, nDim)==0;
+}
+
 int vecReadRow(sqlite3_value *pVal, const char *zFunc, sqlite3_int64 iRow,
                VecBuf *pBuf, char **pzErr){
   int rc = vecRead(pVal, zFunc, "row", pBuf, pzErr);

@@ -44,6 +44,15 @@ struct VecBuf {
 int vecRead(sqlite3_value *pVal, const char *zFunc, const char *zWhat,
             VecBuf *pBuf, char **pzErr);
 
+/*
+** The fast road for the rows of a group after its first: when pVal is a
+** float32 BLOB (no subtype, or 223) of exactly nDim finite values, convert
+** it into a[0..nDim-1] and return 1. Anything else returns 0, a[] possibly
+** written, and the caller reads the row with vecReadRow, whose messages
+** say what is wrong.
+*/
+int vecReadF32Into(sqlite3_value *pVal, double *a, sqlite3_int64 nDim);
+
 /* vecRead for row iRow (1-based) of an aggregate: errors say "row iRow". */
 int vecReadRow(sqlite3_value *pVal, const char *zFunc, sqlite3_int64 iRow,
                VecBuf *pBuf, char **pzErr);
