@@ -1,9 +1,9 @@
 """make bench: sqlite-svd against numpy on the same data, in the same run.
 
     /usr/bin/python3 tests/bench.py --ext dist/svd [--only ROWS] [--runs N]
-        [--sides ours,numpy,numpy1,floor] [--coretype NAME] [--quick]
+        [--sides ours,numpy,numpy1,floor] [--coretype NAME] [--big-numpy] [--quick]
 
-Data sets are built once and cached under build/bench/ (about 4.8 GB):
+Data sets are built once and cached under build/bench/ (about 5.6 GB):
 
   glove      341,479 x 100: examples/glove.db when `make glove` has made it,
              else synthesized with the same shape
@@ -13,14 +13,15 @@ Data sets are built once and cached under build/bench/ (about 4.8 GB):
              indexed (as one would create for a GROUP BY), puts 20
              consecutive rows in a group; cat, not indexed, puts 20 rows
              scattered over the table in a group
-  groups50   4,000 groups x 50 x 768, the same table shape
-  groups200  2,000 groups x 200 x 100 (GloVe-like), the same table shape
-  big        2,000,000 x 256, one group (ours only for memory; numpy once)
+  groups50   2,000 groups x 50 x 768, the same table shape
+  groups200  1,000 groups x 200 x 100 (GloVe-like), the same table shape
+  big        2,000,000 x 256, one group, for our memory (once; numpy only
+             with --big-numpy: 4 GB and about 2.5 minutes more)
 
-Rows (--only takes these names, comma-separated, or groupby for the five
+Rows (--only takes their names, comma-separated, or groupby for the five
 GROUP BY rows): glove, gpt2, groups (GROUP BY grp), groups-gram (the same
 with method=gram), groups-unindexed (GROUP BY cat: SQLite sorts the table
-first, for our query, for numpy's read and for the floor), groups50,
+first, for our query, numpy's read and the floor alike), groups50,
 groups200, big, and
 
   import  500,000 x 256 float32 .npy (512 MB) into a new table: ours
@@ -29,36 +30,34 @@ groups200, big, and
   shards  the big data set split into 8 shard files, its spectrum by
           examples/shards.py (svd_state per shard, svd_merge in a tree) on
           a local Dask cluster of 2 worker processes, started by the run
-          and counted in its time, against the single-file query; the
-          table shows both times and how far the two spectra differ
+          and counted in its time (twice with --runs 5 or more, else
+          once), against the single-file query; the table shows both
+          times and how far the two spectra differ
 
 Each workload runs --runs times (default 3; big once), each time in fresh
 child processes, one after the other: ours; numpy with OpenBLAS's default
-threads; numpy with OPENBLAS_NUM_THREADS=1 (the faster of the two is "best
-numpy": OpenBLAS's threads slow numpy down on small matrices); and the
-SQLite read floor, the same query shape (same WHERE and GROUP BY) with
+threads; numpy with OPENBLAS_NUM_THREADS=1 (the faster is "best numpy":
+OpenBLAS's threads slow numpy down on small matrices); the SQLite read
+floor, the same query shape (same GROUP BY, plan checked equal) with
 count(*), sum(length(vec)) in place of the spectrum. The table shows the
-median wall time of each, best numpy / ours, ours / floor, the row's
-target and our child's peak RSS (ru_maxrss). Rows that share a numpy
-script or a floor query (groups and groups-gram) measure it once. End to
-end means from the query's start to the spectrum in hand; for numpy,
-Python's sqlite3 read, np.frombuffer, centering in float64 and
-np.linalg.svd(..., compute_uv=False), per group for the GROUP BY rows
-(numpy reads the table in its stored order and groups the rows in a dict;
-for groups-unindexed it reads them ORDER BY cat, so SQLite sorts for it
-too). OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS and OMP_NUM_THREADS are
-removed from every child's environment but the one-thread numpy's.
+median wall time of each, best numpy / ours, ours / floor, the target and
+our child's peak RSS (ru_maxrss); groups-gram reuses the numpy and floor
+times of groups. End to end means from the query's start to the spectrum
+in hand; for numpy, Python's sqlite3 read, np.frombuffer, centering in
+float64 and np.linalg.svd(..., compute_uv=False), per group for GROUP BY
+(numpy reads the rows in stored order and groups them in a dict; for
+groups-unindexed it reads them ORDER BY cat). The thread variables
+(THREAD_VARS) are removed from every child's environment.
 
-The GROUP BY rows also check accuracy, untimed: on every group whose number
-is a multiple of about groups/200, our spectrum against numpy's (default
-method: every sigma within 1e-12 sigma_1; method=gram: every sigma^2 within
-1e-12 sigma_1^2; both: the last sigma exactly 0 when n <= d). A check that
-fails, or a floor query whose plan differs from ours, makes the exit
-status 1 (after the table).
+The GROUP BY rows also check accuracy, untimed, on about 200 groups: our
+spectrum against numpy's (default method: every sigma within 1e-12
+sigma_1; method=gram: every sigma^2 within 1e-12 sigma_1^2; both: the last
+sigma exactly 0 when n <= d). A failed check, or a floor whose query plan
+differs from ours, makes the exit status 1 (after the table).
 
 --sides skips sides (e.g. ours,numpy1 while tuning a kernel); --quick uses
-data sets a tenth the size (cached in build/bench/quick/) and one run, to
-check the bench itself, not to quote.
+data sets a tenth the size (build/bench/quick/) and one run, to check the
+bench itself, not to quote.
 """
 import argparse
 import json
@@ -80,8 +79,8 @@ SETS = {
     "glove": (341479, 100, None, 1.0),
     "gpt2": (50257, 768, None, 1e3),
     "groups": (200000, 768, 20, 1.0),
-    "groups50": (200000, 768, 50, 1.0),
-    "groups200": (400000, 100, 200, 1.0),
+    "groups50": (100000, 768, 50, 1.0),
+    "groups200": (200000, 100, 200, 1.0),
     "big": (2000000, 256, None, 1.0),
 }
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
@@ -258,10 +257,14 @@ def import_file():
     return path
 
 
-def has_column(path, column):
+def stale(path, n, size):
+    """Whether a cached data set has another size, or lacks the cat column
+    (a groups.db of an earlier bench)."""
     db = sqlite3.connect(path)
     try:
-        return any(r[1] == column for r in db.execute("PRAGMA table_info(emb)"))
+        cols = [r[1] for r in db.execute("PRAGMA table_info(emb)")]
+        return db.execute("SELECT max(id) + 1 FROM emb").fetchone()[0] != n or \
+            (size and "cat" not in cols)
     finally:
         db.close()
 
@@ -273,8 +276,7 @@ def dataset(kind):
             return real, "GloVe, make glove"
     path = os.path.join(CACHE, kind + ".db")
     n, d, size, spread = shape(kind)
-    # a groups.db of an earlier bench has no cat column: build it again
-    if not os.path.exists(path) or (size and not has_column(path, "cat")):
+    if not os.path.exists(path) or stale(path, n, size):
         os.makedirs(CACHE, exist_ok=True)
         print(f"bench: building {path} (once) ...", flush=True)
         if os.path.exists(path + ".tmp"):
@@ -462,10 +464,12 @@ def main():
     ap.add_argument("--only", default="", help="rows, comma-separated; groupby: every GROUP BY row")
     ap.add_argument("--sides", default=",".join(SIDES), help="of " + ",".join(SIDES))
     ap.add_argument("--quick", action="store_true", help="data sets a tenth the size")
+    ap.add_argument("--big-numpy", action="store_true", help="numpy on big too")
     ap.add_argument("--coretype", default="",
                     help="OPENBLAS_CORETYPE for both sides, e.g. Haswell, where "
                          "OpenBLAS does not recognize the CPU and falls back to Prescott")
     args = ap.parse_args()
+    start = time.perf_counter()
     if args.quick:
         SCALE, CACHE = 10, os.path.join(CACHE, "quick")
     runs_default = args.runs or (1 if args.quick else 3)
@@ -495,27 +499,22 @@ def main():
             notes.append(f"{name}: the floor's query plan differs from ours: FAILED")
             failed = True
         runs = 1 if name == "big" else runs_default
-        todo = [(side, script, argv, e) for side, script, argv, e in (
-            ("ours", OURS, [path, ext, query], env),
-            ("numpy", numpy[0], [path] + numpy[1:], env),
-            ("numpy1", numpy[0], [path] + numpy[1:], env1),
-            ("floor", OURS, [path, ext, floor], env))
-            if side in sides and (side, script, tuple(argv)) not in measured]
+        skip = {"numpy", "numpy1"} if name == "big" and not args.big_numpy else set()
+        jobs = {"ours": (OURS, [path, ext, query], env),
+                "numpy": (numpy[0], [path] + numpy[1:], env),
+                "numpy1": (numpy[0], [path] + numpy[1:], env1),
+                "floor": (OURS, [path, ext, floor], env)}
+        key = {side: (side, job[0], tuple(job[1])) for side, job in jobs.items()}
+        todo = [side for side in SIDES if side in sides - skip and key[side] not in measured]
         rss = []
         for _ in range(runs):
-            for side, script, argv, e in todo:
-                t, r = child(script, argv, e)
-                measured.setdefault((side, script, tuple(argv)), []).append(t)
+            for side in todo:
+                t, r = child(*jobs[side])
+                measured.setdefault(key[side], []).append(t)
                 if side == "ours":
                     rss.append(r)
-
-        def median(side, script, argv):
-            times = measured.get((side, script, tuple(argv)))
-            return statistics.median(times) if times else None
-        mo = median("ours", OURS, [path, ext, query])
-        nd = median("numpy", numpy[0], [path] + numpy[1:])
-        n1 = median("numpy1", numpy[0], [path] + numpy[1:])
-        fl = median("floor", OURS, [path, ext, floor])
+        mo, nd, n1, fl = (statistics.median(measured[key[side]]) if key[side] in measured
+                          else None for side in SIDES)
         best = min((t for t in (nd, n1) if t is not None), default=None)
         rows.append((name, f"{label} ({origin})", mo, nd, n1, best, fl, target, max(rss, default=None)))
         print(f"bench: {name}: ours {cell(mo)}, numpy {cell(nd)}, numpy 1 thread {cell(n1)}, "
@@ -571,7 +570,7 @@ def main():
               f"| {rate('numpy1')} | {ratio(best, med.get('ours'))} | — | — | | "
               f"{f'{max(rss) / 2**20:.0f} MiB' if rss else '—'} |")
     if not only or "shards" in only:
-        single, sharded, err2, rel = bench_shards(ext, env, 1 if runs_default < 3 else 2)
+        single, sharded, err2, rel = bench_shards(ext, env, 1 if runs_default < 5 else 2)
         print(f"| {shape('big')[0]:,} × 256 in {SHARDS} shard files, Dask (2 workers, start-up "
               f"included) | {sharded:.3f} s | our single file: {single:.3f} s | — "
               f"| {single / sharded:.2f}× | — | — | | |")
@@ -586,6 +585,7 @@ def main():
     print()
     for note in notes:
         print(note)
+    print(f"bench: {time.perf_counter() - start:.0f} s in all")
     if failed:
         print("bench: FAILED (see above)")
         sys.exit(1)
