@@ -450,9 +450,9 @@ def missed(name, target, best, ours, floor):
     low, _, most = target
     out = []
     if low and best is not None and best / ours < low:
-        out.append(f"{name}: best numpy / ours {best / ours:.1f}× < {low}×")
+        out.append(f"{name}: missed: best numpy / ours {best / ours:.1f}× < {low}×")
     if most and floor is not None and ours / floor > most:
-        out.append(f"{name}: ours / floor {ours / floor:.1f}× > {most}×")
+        out.append(f"{name}: missed: ours / floor {ours / floor:.1f}× > {most}×")
     return out
 
 
