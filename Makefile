@@ -166,8 +166,10 @@ fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 	  grep -h '^Done' build/fuzz/$$t.log; \
 	done
 
-# Builds its data sets once into build/bench (about 3.7 GB), then times
-# each workload for the extension and for numpy; prints a table.
+# Builds its data sets once into build/bench (about 7 GB), then times
+# each workload for the extension, numpy (default threads and one thread)
+# and SQLite's read alone; prints a table. BENCH_ARGS='--only groupby'
+# narrows it (tests/bench.py lists the options).
 bench: dist/svd.so
 	$(PYTHON) tests/bench.py --ext dist/svd $(BENCH_ARGS)
 

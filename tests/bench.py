@@ -1,33 +1,66 @@
 """make bench: sqlite-svd against numpy on the same data, in the same run.
 
-    /usr/bin/python3 tests/bench.py --ext dist/svd [--quick]
+    /usr/bin/python3 tests/bench.py --ext dist/svd [--only ROWS] [--runs N]
+        [--sides ours,numpy,numpy1,floor] [--coretype NAME] [--big-numpy] [--quick]
 
-Data sets are built once and cached under build/bench/ (about 3.5 GB):
+Data sets are built once and cached under build/bench/ (about 5.6 GB):
 
-  glove   341,479 x 100: examples/glove.db when `make glove` has made it,
-          else synthesized with the same shape
-  gpt2    50,257 x 768, synthetic: shared mean 1e3 times the spread's scale
-          and a decaying spectrum, like a model's token embeddings
-  groups  10,000 groups x 20 rows x 768, for GROUP BY, with an index on
-          the group column (as one would create for a GROUP BY); run with
-          the default (exact) method and, as groups-gram, with method=gram
-  big     2,000,000 x 256, one group (ours only for memory; numpy once)
-  shards  the big data set split into 8 shard files, its spectrum by
-          examples/shards.py (svd_state per shard, svd_merge in a tree) on
-          a local Dask cluster of 2 worker processes, started by the run
-          and counted in its time, against the single-file query; the
-          table shows both times and how far the two spectra differ
+  glove      341,479 x 100: examples/glove.db when `make glove` has made it,
+             else synthesized with the same shape
+  gpt2       50,257 x 768, synthetic: shared mean 1e3 times the spread's
+             scale and a decaying spectrum, like a model's token embeddings
+  groups     10,000 groups x 20 rows x 768 in emb(id, grp, cat, vec): grp,
+             indexed (as one would create for a GROUP BY), puts 20
+             consecutive rows in a group; cat, not indexed, puts 20 rows
+             scattered over the table in a group
+  groups50   2,000 groups x 50 x 768, the same table shape
+  groups200  1,000 groups x 200 x 100 (GloVe-like), the same table shape
+  big        2,000,000 x 256, one group, for our memory (once; numpy only
+             with --big-numpy: 4 GB and about 2.5 minutes more)
+
+Rows (--only takes their names, comma-separated, or groupby for the five
+GROUP BY rows): glove, gpt2, groups (GROUP BY grp), groups-gram (the same
+with method=gram), groups-unindexed (GROUP BY cat: SQLite sorts the table
+first, for our query, numpy's read and the floor alike), groups50,
+groups200, big, and
+
   import  500,000 x 256 float32 .npy (512 MB) into a new table: ours
           INSERT ... SELECT FROM emb_read_npy(), numpy's np.load plus
           executemany of the rows' BLOBs; the table shows rows per second
+  shards  the big data set split into 8 shard files, its spectrum by
+          examples/shards.py (svd_state per shard, svd_merge in a tree) on
+          a local Dask cluster of 2 worker processes, started by the run
+          and counted in its time (twice with --runs 5 or more, else
+          once), against the single-file query; the table shows both
+          times and how far the two spectra differ
 
-Each workload runs in fresh child processes, ours and numpy's alternately,
-and the table shows the median wall time of each, their ratio, and our
-child's peak RSS (ru_maxrss). End to end means from the query's start to
-the spectrum in hand; for numpy, Python's sqlite3 read, np.frombuffer,
-centering in float64 and np.linalg.svd(..., compute_uv=False).
+Each workload runs --runs times (default 3; big once), each time in fresh
+child processes, one after the other: ours; numpy with OpenBLAS's default
+threads; numpy with OPENBLAS_NUM_THREADS=1 (the faster is "best numpy":
+OpenBLAS's threads slow numpy down on small matrices); the SQLite read
+floor, the same query shape (same GROUP BY, plan checked equal) with
+count(*), sum(length(vec)) in place of the spectrum. The table shows the
+median wall time of each, best numpy / ours, ours / floor, the target and
+our child's peak RSS (ru_maxrss); groups-gram reuses the numpy and floor
+times of groups. End to end means from the query's start to the spectrum
+in hand; for numpy, Python's sqlite3 read, np.frombuffer, centering in
+float64 and np.linalg.svd(..., compute_uv=False), per group for GROUP BY
+(numpy reads the rows in stored order and groups them in a dict; for
+groups-unindexed it reads them ORDER BY cat). The thread variables
+(THREAD_VARS) are removed from every child's environment.
+
+The GROUP BY rows also check accuracy, untimed, on about 200 groups: our
+spectrum against numpy's (default method: every sigma within 1e-12
+sigma_1; method=gram: every sigma^2 within 1e-12 sigma_1^2; both: the last
+sigma exactly 0 when n <= d). A failed check, or a floor whose query plan
+differs from ours, makes the exit status 1 (after the table).
+
+--sides skips sides (e.g. ours,numpy1 while tuning a kernel); --quick uses
+data sets a tenth the size (build/bench/quick/) and one run, to check the
+bench itself, not to quote.
 """
 import argparse
+import json
 import os
 import platform
 import sqlite3
@@ -39,7 +72,21 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.join(ROOT, "build", "bench")
 PY = "/usr/bin/python3"
+SCALE = 1      # --quick: 10, every data set a tenth the size
 
+# rows, dimensions, rows per group (None: one group), the mean's scale
+SETS = {
+    "glove": (341479, 100, None, 1.0),
+    "gpt2": (50257, 768, None, 1e3),
+    "groups": (200000, 768, 20, 1.0),
+    "groups50": (100000, 768, 50, 1.0),
+    "groups200": (200000, 100, 200, 1.0),
+    "big": (2000000, 256, None, 1.0),
+}
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+SIDES = ("ours", "numpy", "numpy1", "floor")
+
+# our query, or the floor's: the same script, only the query differs
 OURS = r"""
 import resource, sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1])
@@ -66,13 +113,14 @@ dt = time.perf_counter() - t
 print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, 1)
 """
 
+# argv[2] reads (group, vec) rows: in stored order, or sorted by SQLite
 NUMPY_GROUPS = r"""
 import resource, sqlite3, sys, time
 import numpy as np
 db = sqlite3.connect(sys.argv[1])
 t = time.perf_counter()
 groups = {}
-for g, v in db.execute("SELECT grp, vec FROM emb"):
+for g, v in db.execute(sys.argv[2]):
     groups.setdefault(g, []).append(v)
 out = {}
 for g, blobs in groups.items():
@@ -83,36 +131,68 @@ dt = time.perf_counter() - t
 print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, len(out))
 """
 
+# our spectra of a sample of groups against numpy's; prints the number of
+# groups, the largest |sigma - numpy's| / sigma_1, the largest
+# |sigma^2 - numpy's| / sigma_1^2, and how many n <= d groups did not end
+# in an exact 0
+ACCURACY = r"""
+import json, sqlite3, sys
+import numpy as np
+path, ext, col, opt, every = sys.argv[1:6]
+db = sqlite3.connect(path)
+db.enable_load_extension(True)
+db.load_extension(ext)
+where = "WHERE %s %% %d = 0" % (col, int(every))
+ours = dict(db.execute("SELECT %s, svd_spectrum(vec%s) FROM emb %s GROUP BY %s"
+                       % (col, opt, where, col)))
+groups = {}
+for g, v in db.execute("SELECT %s, vec FROM emb %s" % (col, where)):
+    groups.setdefault(g, []).append(v)
+err = err2 = 0.0
+nonzero = 0
+for g, blobs in groups.items():
+    x = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), -1).astype(np.float64)
+    x -= x.mean(axis=0)
+    want = np.linalg.svd(x, compute_uv=False)
+    got = np.array(json.loads(ours[g]))
+    assert got.shape == want.shape, (g, got.shape, want.shape)
+    err = max(err, float(np.max(np.abs(got - want))) / want[0])
+    err2 = max(err2, float(np.max(np.abs(got ** 2 - want ** 2))) / want[0] ** 2)
+    nonzero += x.shape[0] <= x.shape[1] and got[-1] != 0.0
+print(len(groups), err, err2, nonzero)
+"""
+
 BUILD = r"""
 import sqlite3, sys
 import numpy as np
-path, kind = sys.argv[1], sys.argv[2]
+path, n, d, size, spread = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
 rng = np.random.default_rng(2026)
 db = sqlite3.connect(path)
 db.execute("PRAGMA journal_mode=OFF")
 db.execute("PRAGMA synchronous=OFF")
-if kind == "groups":
-    db.execute("CREATE TABLE emb(id INTEGER PRIMARY KEY, grp INTEGER, vec BLOB)")
+if size:
+    db.execute("CREATE TABLE emb(id INTEGER PRIMARY KEY, grp INTEGER, cat INTEGER, vec BLOB)")
+    # cat: groups of the same size whose rows are scattered over the table
+    cat = np.random.default_rng(7).permutation(n) // size
 else:
     db.execute("CREATE TABLE emb(id INTEGER PRIMARY KEY, vec BLOB)")
-n, d = {"glove": (341479, 100), "gpt2": (50257, 768), "groups": (200000, 768),
-        "big": (2000000, 256)}[kind]
-# a decaying spectrum around a shared mean 1e3 times the smallest scale
+# a decaying spectrum around a shared mean `spread` times the smallest scale
 scale = 0.97 ** np.arange(d)
-mean = rng.normal(size=d) * (1e3 if kind == "gpt2" else 1.0)
+mean = rng.normal(size=d) * spread
 chunk = 50000
 for start in range(0, n, chunk):
     m = min(chunk, n - start)
     x = (mean + rng.normal(size=(m, d)) * scale).astype("<f4")
-    if kind == "groups":
-        rows = [(start + i, (start + i) // 20, x[i].tobytes()) for i in range(m)]
-        db.executemany("INSERT INTO emb VALUES (?, ?, ?)", rows)
+    if size:
+        rows = [(start + i, (start + i) // size, int(cat[start + i]), x[i].tobytes())
+                for i in range(m)]
+        db.executemany("INSERT INTO emb VALUES (?, ?, ?, ?)", rows)
     else:
         db.executemany("INSERT INTO emb VALUES (?, ?)",
                        [(start + i, x[i].tobytes()) for i in range(m)])
-if kind == "groups":
-    # GROUP BY then walks the index in order; without it SQLite sorts the
-    # whole 614 MB table through a temporary file first
+if size:
+    # GROUP BY grp then walks the index in order; GROUP BY cat sorts the
+    # whole table through a temporary file first
     db.execute("CREATE INDEX emb_grp ON emb(grp)")
 db.commit()
 db.close()
@@ -159,31 +239,52 @@ print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, 1)
 IMPORT_ROWS = 500000
 
 
+def shape(kind):
+    """(rows, dimensions, rows per group or None, mean scale), --quick scaled."""
+    n, d, size, spread = SETS[kind]
+    return n // SCALE, d, size, spread
+
+
 def import_file():
     path = os.path.join(CACHE, "import.npy")
     if not os.path.exists(path):
         os.makedirs(CACHE, exist_ok=True)
         print(f"bench: building {path} (once) ...", flush=True)
         subprocess.run([PY, "-c", "import numpy as np, sys; np.save(sys.argv[1], "
-                        "np.random.default_rng(1).normal(size=(%d, 256)).astype('<f4'))" % IMPORT_ROWS,
-                        path + ".tmp.npy"], check=True)
+                        "np.random.default_rng(1).normal(size=(%d, 256)).astype('<f4'))"
+                        % (IMPORT_ROWS // SCALE), path + ".tmp.npy"], check=True)
         os.replace(path + ".tmp.npy", path)
     return path
 
 
+def stale(path, n, size):
+    """Whether a cached data set has another size, or lacks the cat column
+    (a groups.db of an earlier bench)."""
+    db = sqlite3.connect(path)
+    try:
+        cols = [r[1] for r in db.execute("PRAGMA table_info(emb)")]
+        return db.execute("SELECT max(id) + 1 FROM emb").fetchone()[0] != n or \
+            (size and "cat" not in cols)
+    finally:
+        db.close()
+
+
 def dataset(kind):
-    if kind == "glove":
+    if kind == "glove" and SCALE == 1:
         real = os.path.join(ROOT, "examples", "glove.db")
         if os.path.exists(real):
             return real, "GloVe, make glove"
     path = os.path.join(CACHE, kind + ".db")
-    if not os.path.exists(path):
+    n, d, size, spread = shape(kind)
+    if not os.path.exists(path) or stale(path, n, size):
         os.makedirs(CACHE, exist_ok=True)
         print(f"bench: building {path} (once) ...", flush=True)
-        subprocess.run([PY, "-c", BUILD, path + ".tmp", kind], check=True)
+        if os.path.exists(path + ".tmp"):
+            os.remove(path + ".tmp")
+        subprocess.run([PY, "-c", BUILD, path + ".tmp", str(n), str(d), str(size or 0),
+                        str(spread)], check=True)
         os.replace(path + ".tmp", path)
     return path, "synthetic"
-
 
 SHARDS = 8
 
@@ -211,7 +312,6 @@ def shard_files(big):
 def bench_shards(ext, env, runs):
     """(single-file seconds, sharded seconds, sigma^2 difference / sigma_1^2,
     largest relative difference of the sigma >= 1e-3 sigma_1)."""
-    import json
     big, _ = dataset("big")
     paths = shard_files(big)
     single, sharded = [], []
@@ -265,88 +365,230 @@ def child(script, args, env=None):
     return float(out[0]), int(out[1])
 
 
+def workloads():
+    """(name, data set, label, our query, floor query, numpy script and its
+    arguments, target, accuracy check) for each row but import and shards.
+    A target is (best numpy / ours at least, stretch, ours / floor at most);
+    an accuracy check is (group column, OPTIONS argument, bound)."""
+    one = "SELECT svd_spectrum(vec) FROM emb"
+    one_floor = "SELECT count(*), sum(length(vec)) FROM emb"
+
+    def by(col, opt=""):
+        return f"SELECT {col}, svd_spectrum(vec{opt}) FROM emb GROUP BY {col}"
+
+    def by_floor(col):
+        return f"SELECT {col}, count(*), sum(length(vec)) FROM emb GROUP BY {col}"
+
+    def dims(kind):
+        n, d, size, _ = shape(kind)
+        return f"{n // size:,} groups × {size} × {d}" if size else f"{n:,} × {d}"
+
+    stored, sorted_cat = [NUMPY_GROUPS, "SELECT grp, vec FROM emb"], \
+        [NUMPY_GROUPS, "SELECT cat, vec FROM emb ORDER BY cat"]
+    return [
+        ("glove", "glove", "GloVe " + dims("glove"), one, one_floor, [NUMPY_ONE], (6, None, None), None),
+        ("gpt2", "gpt2", dims("gpt2") + ", mean 1e3", one, one_floor, [NUMPY_ONE], (3, None, None), None),
+        ("groups", "groups", dims("groups") + ", GROUP BY an indexed column", by("grp"),
+         by_floor("grp"), stored, (4, 8, 3), ("grp", "", "exact")),
+        ("groups-gram", "groups", "the same with method=gram", by("grp", ", 'method=gram'"),
+         by_floor("grp"), stored, None, ("grp", ", 'method=gram'", "gram")),
+        ("groups-unindexed", "groups", dims("groups") + ", GROUP BY a column without index",
+         by("cat"), by_floor("cat"), sorted_cat, (None, None, 3), ("cat", "", "exact")),
+        ("groups50", "groups50", dims("groups50") + ", GROUP BY an indexed column", by("grp"),
+         by_floor("grp"), stored, (4, 8, None), ("grp", "", "exact")),
+        ("groups200", "groups200", dims("groups200") + ", GROUP BY an indexed column", by("grp"),
+         by_floor("grp"), stored, (4, 8, None), ("grp", "", "exact")),
+        ("big", "big", dims("big"), one, one_floor, [NUMPY_ONE], None, None),
+    ]
+
+
+def plan(path, ext, query):
+    db = sqlite3.connect(path)
+    db.enable_load_extension(True)
+    db.load_extension(ext)
+    try:
+        return [r[3] for r in db.execute("EXPLAIN QUERY PLAN " + query)]
+    finally:
+        db.close()
+
+
+def accuracy(path, ext, kind, check):
+    """(text, passed) comparing a sample of about 200 groups with numpy."""
+    col, opt, bound = check
+    n, d, size, _ = shape(kind)
+    every = max(1, n // size // 200)
+    out = subprocess.run([PY, "-c", ACCURACY, path, ext, col, opt, str(every)], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout.split()
+    groups, err, err2, nonzero = int(out[0]), float(out[1]), float(out[2]), int(out[3])
+    ok = (err <= 1e-12 if bound == "exact" else err2 <= 1e-12) and nonzero == 0
+    text = (f"{groups} groups against numpy: sigma within {err:.2g} sigma_1, sigma^2 within "
+            f"{err2:.2g} sigma_1^2 (bound 1e-12 on {'sigma' if bound == 'exact' else 'sigma^2'})"
+            + (f", {nonzero} groups of n <= d not ending in an exact 0" if size <= d else "")
+            + ("" if ok else ": FAILED"))
+    return text, ok
+
+
+def cell(t):
+    return f"{t:.3f} s" if t is not None else "—"
+
+
+def ratio(a, b):
+    return f"{a / b:.1f}×" if a is not None and b is not None else "—"
+
+
+def target_text(target):
+    if target is None:
+        return ""
+    low, stretch, floor = target
+    parts = [f"≥ {low}× numpy" + (f" (stretch {stretch}×)" if stretch else "")] if low else []
+    return ", ".join(parts + ([f"≤ {floor}× floor"] if floor else []))
+
+
+def missed(name, target, best, ours, floor):
+    if target is None or ours is None:
+        return []
+    low, _, most = target
+    out = []
+    if low and best is not None and best / ours < low:
+        out.append(f"{name}: missed: best numpy / ours {best / ours:.1f}× < {low}×")
+    if most and floor is not None and ours / floor > most:
+        out.append(f"{name}: missed: ours / floor {ours / floor:.1f}× > {most}×")
+    return out
+
+
 def main():
+    global CACHE, SCALE
     ap = argparse.ArgumentParser()
     ap.add_argument("--ext", default="dist/svd")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--only", default="")
+    ap.add_argument("--runs", type=int, default=None, help="default 3, --quick 1")
+    ap.add_argument("--only", default="", help="rows, comma-separated; groupby: every GROUP BY row")
+    ap.add_argument("--sides", default=",".join(SIDES), help="of " + ",".join(SIDES))
+    ap.add_argument("--quick", action="store_true", help="data sets a tenth the size")
+    ap.add_argument("--big-numpy", action="store_true", help="numpy on big too")
     ap.add_argument("--coretype", default="",
                     help="OPENBLAS_CORETYPE for both sides, e.g. Haswell, where "
                          "OpenBLAS does not recognize the CPU and falls back to Prescott")
     args = ap.parse_args()
-    env = dict(os.environ)
+    start = time.perf_counter()
+    if args.quick:
+        SCALE, CACHE = 10, os.path.join(CACHE, "quick")
+    runs_default = args.runs or (1 if args.quick else 3)
+    sides = set(args.sides.split(","))
+    if not sides <= set(SIDES):
+        ap.error(f"--sides takes {','.join(SIDES)}")
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
     if args.coretype:
         env["OPENBLAS_CORETYPE"] = args.coretype
+    env1 = dict(env, OPENBLAS_NUM_THREADS="1")
     ext = os.path.abspath(args.ext)
+    work = workloads()
+    only = set()
+    for name in filter(None, args.only.split(",")):
+        only |= {w[0] for w in work if w[1].startswith("groups")} if name == "groupby" else {name}
+    known = {w[0] for w in work} | {"import", "shards"}
+    if only - known:
+        ap.error(f"--only: unknown {','.join(sorted(only - known))}; rows: {','.join(sorted(known))}, groupby")
 
-    work = [
-        ("glove", "GloVe 341,479 x 100", "SELECT svd_spectrum(vec) FROM emb", NUMPY_ONE, 6),
-        ("gpt2", "50,257 x 768, mean 1e3", "SELECT svd_spectrum(vec) FROM emb", NUMPY_ONE, 3),
-        ("groups", "10,000 groups x 20 x 768", "SELECT grp, svd_spectrum(vec) FROM emb GROUP BY grp",
-         NUMPY_GROUPS, 8),
-        ("groups-gram", "the same, method=gram (n x n Gram)",
-         "SELECT grp, svd_spectrum(vec, 'method=gram') FROM emb GROUP BY grp", NUMPY_GROUPS, None),
-        ("big", "2,000,000 x 256", "SELECT svd_spectrum(vec) FROM emb", NUMPY_ONE, None),
-    ]
-    rows = []
-    for kind, label, query, numpy_script, target in work:
-        if args.only and kind not in args.only.split(","):
+    measured = {}   # (side, script, arguments) -> seconds of each run
+    rows, notes, failed = [], [], False
+    for name, kind, label, query, floor, numpy, target, check in work:
+        if only and name not in only:
             continue
-        path, origin = dataset(kind.split("-")[0])
-        runs = 1 if kind == "big" else args.runs
-        ours, theirs, rss = [], [], []
+        path, origin = dataset(kind)
+        if plan(path, ext, query) != plan(path, ext, floor):
+            notes.append(f"{name}: the floor's query plan differs from ours: FAILED")
+            failed = True
+        runs = 1 if name == "big" else runs_default
+        skip = {"numpy", "numpy1"} if name == "big" and not args.big_numpy else set()
+        jobs = {"ours": (OURS, [path, ext, query], env),
+                "numpy": (numpy[0], [path] + numpy[1:], env),
+                "numpy1": (numpy[0], [path] + numpy[1:], env1),
+                "floor": (OURS, [path, ext, floor], env)}
+        key = {side: (side, job[0], tuple(job[1])) for side, job in jobs.items()}
+        todo = [side for side in SIDES if side in sides - skip and key[side] not in measured]
+        rss = []
         for _ in range(runs):
-            t, r = child(OURS, [path, ext, query], env)
-            ours.append(t)
-            rss.append(r)
-            t, _ = child(numpy_script, [path], env)
-            theirs.append(t)
-        mo, mn = statistics.median(ours), statistics.median(theirs)
-        rows.append((label + f" ({origin})", mo, mn, mn / mo, max(rss), target))
-        print(f"bench: {label}: ours {mo:.3f} s, numpy {mn:.3f} s", flush=True)
+            for side in todo:
+                t, r = child(*jobs[side])
+                measured.setdefault(key[side], []).append(t)
+                if side == "ours":
+                    rss.append(r)
+        mo, nd, n1, fl = (statistics.median(measured[key[side]]) if key[side] in measured
+                          else None for side in SIDES)
+        best = min((t for t in (nd, n1) if t is not None), default=None)
+        rows.append((name, f"{label} ({origin})", mo, nd, n1, best, fl, target, max(rss, default=None)))
+        print(f"bench: {name}: ours {cell(mo)}, numpy {cell(nd)}, numpy 1 thread {cell(n1)}, "
+              f"floor {cell(fl)}", flush=True)
+        notes += missed(name, target, best, mo, fl)
+        if check and "ours" in sides:
+            text, ok = accuracy(path, ext, kind, check)
+            notes.append(f"{name}: {text}")
+            print(f"bench: {name}: {text}", flush=True)
+            failed |= not ok
 
     print()
     core = subprocess.run([PY, "-c", CORE], stdout=subprocess.PIPE, text=True,
                           env=env).stdout.strip()
     print(f"sqlite-svd bench, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
-          f"{os.cpu_count()} cores, SQLite {sqlite3.sqlite_version}, OpenBLAS kernels: {core}")
+          f"{os.cpu_count()} cores, SQLite {sqlite3.sqlite_version}, OpenBLAS kernels: {core}"
+          + (", --quick (a tenth the data)" if args.quick else ""))
     hint = better_kernels(core)
     if hint:
         print(f"(OpenBLAS fell back to its generic kernels on a CPU with {hint[0]}: "
               f"BENCH_ARGS='--coretype {hint[1]}' measures both sides with them)")
     print()
-    print("| workload | ours (median) | numpy (median) | numpy / ours | target | our peak RSS |")
-    print("|---|---|---|---|---|---|")
-    for label, mo, mn, ratio, rss, target in rows:
-        tgt = f">= {target}x" if target else ("RSS bound" if label.startswith("2,000,000") else "")
-        print(f"| {label} | {mo:.3f} s | {mn:.3f} s | {ratio:.1f}x | {tgt} | {rss / 2**20:.0f} MiB |")
-    if not args.only or "import" in args.only.split(","):
+    print("| workload | ours | numpy, default threads | numpy, 1 thread | best numpy / ours "
+          "| SQLite read floor | ours / floor | target | our peak RSS |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    bound = 64 * 2**20 + 3 * 256 * 256 * 8
+    for name, label, mo, nd, n1, best, fl, target, rss in rows:
+        tgt = f"RSS ≤ {bound / 2**20:.1f} MiB" if name == "big" else target_text(target)
+        print(f"| {label} | {cell(mo)} | {cell(nd)} | {cell(n1)} | {ratio(best, mo)} | {cell(fl)} "
+              f"| {ratio(mo, fl)} | {tgt} | {f'{rss / 2**20:.0f} MiB' if rss else '—'} |")
+    if not only or "import" in only:
         npy = import_file()
         out = os.path.join(CACHE, "import_out.db")
-        ours, theirs, rss = [], [], []
-        for _ in range(args.runs):
-            t, r = child(IMPORT_OURS, [npy, out, ext], env)
-            ours.append(t)
-            rss.append(r)
-            t, _ = child(IMPORT_NUMPY, [npy, out], env)
-            theirs.append(t)
-        os.remove(out)
-        mo, mn = statistics.median(ours), statistics.median(theirs)
-        print(f"| import .npy, {IMPORT_ROWS:,} x 256, into a table | {IMPORT_ROWS / mo:,.0f} rows/s "
-              f"({mo:.3f} s) | {IMPORT_ROWS / mn:,.0f} rows/s ({mn:.3f} s) | {mn / mo:.1f}x | | "
-              f"{max(rss) / 2**20:.0f} MiB |")
-    if not args.only or "shards" in args.only.split(","):
-        single, sharded, err2, rel = bench_shards(ext, env, 1 if args.runs < 3 else 2)
-        print(f"| 2,000,000 x 256 in {SHARDS} shard files, Dask (2 workers, start-up included) "
-              f"| {sharded:.3f} s | single file (ours): {single:.3f} s | {single / sharded:.2f}x | | |")
-        print(f"\nshards: the merged spectrum against the single file's: sigma^2 within "
-              f"{err2:.2g} of sigma_1^2 (gram bound 1e-12), sigma >= 1e-3 sigma_1 within "
-              f"{rel:.2g} relative")
-    big = [r for r in rows if r[0].startswith("2,000,000")]
+        times, rss = {}, []
+        for _ in range(runs_default):
+            for side, script, argv, e in (("ours", IMPORT_OURS, [npy, out, ext], env),
+                                          ("numpy", IMPORT_NUMPY, [npy, out], env),
+                                          ("numpy1", IMPORT_NUMPY, [npy, out], env1)):
+                if side in sides:
+                    t, r = child(script, argv, e)
+                    times.setdefault(side, []).append(t)
+                    if side == "ours":
+                        rss.append(r)
+        if os.path.exists(out):
+            os.remove(out)
+        med = {s: statistics.median(t) for s, t in times.items()}
+        rows_n = IMPORT_ROWS // SCALE
+
+        def rate(side):
+            return f"{rows_n / med[side]:,.0f} rows/s ({med[side]:.3f} s)" if side in med else "—"
+        best = min((med[s] for s in ("numpy", "numpy1") if s in med), default=None)
+        print(f"| import .npy, {rows_n:,} × 256, into a table | {rate('ours')} | {rate('numpy')} "
+              f"| {rate('numpy1')} | {ratio(best, med.get('ours'))} | — | — | | "
+              f"{f'{max(rss) / 2**20:.0f} MiB' if rss else '—'} |")
+    if not only or "shards" in only:
+        single, sharded, err2, rel = bench_shards(ext, env, 1 if runs_default < 5 else 2)
+        print(f"| {shape('big')[0]:,} × 256 in {SHARDS} shard files, Dask (2 workers, start-up "
+              f"included) | {sharded:.3f} s | our single file: {single:.3f} s | — "
+              f"| {single / sharded:.2f}× | — | — | | |")
+        notes.append(f"shards: the merged spectrum against the single file's: sigma^2 within "
+                     f"{err2:.2g} of sigma_1^2 (gram bound 1e-12), sigma >= 1e-3 sigma_1 within "
+                     f"{rel:.2g} relative")
+    big = [r for r in rows if r[0] == "big" and r[8]]
     if big:
-        bound = 64 * 2**20 + 3 * 256 * 256 * 8
-        print(f"\nRSS bound for 2,000,000 x 256: 64 MiB + 3*d^2*8 = {bound / 2**20:.1f} MiB; "
-              f"ours {big[0][4] / 2**20:.1f} MiB ({'within' if big[0][4] <= bound else 'ABOVE'})")
+        notes.append(f"RSS bound for {shape('big')[0]:,} × 256: 64 MiB + 3*d^2*8 = "
+                     f"{bound / 2**20:.1f} MiB; ours {big[0][8] / 2**20:.1f} MiB "
+                     f"({'within' if big[0][8] <= bound else 'ABOVE'})")
+    print()
+    for note in notes:
+        print(note)
+    print(f"bench: {time.perf_counter() - start:.0f} s in all")
+    if failed:
+        print("bench: FAILED (see above)")
+        sys.exit(1)
 
 
 if __name__ == "__main__":
