@@ -138,12 +138,13 @@ def large_mean(c, db, rng):
 
 
 def small_road(c, db, rng):
-    """The shapes that small.c's kernels take (QR of m <= 64 columns, SVD of
-    a k <= 64 triangle) and their neighbours past the limit, through
+    """The shapes that small.c's kernels take (QR of m <= 160 columns, the
+    wide case transposed for up to 4096 rows, SVD of a k <= 160 triangle)
+    and their neighbours past the limits, through
     method=exact and method=auto (the default): every sigma within TOL of
     numpy's, and for a centered group of n <= d rows the last exactly 0."""
-    cases = [(20, 768), (50, 768), (65, 768), (66, 768), (65, 64), (66, 65),
-             (200, 100), (64, 200), (65, 200), (3, 5), (2, 2)]
+    cases = [(20, 768), (50, 768), (161, 768), (162, 768), (161, 160), (162, 161),
+             (200, 100), (4097, 30), (4098, 30), (300, 161), (3, 5), (2, 2)]
     for n, d in cases:
         base = rng.normal(size=d)
         kinds = [
