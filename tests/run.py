@@ -2,7 +2,9 @@
 
     /usr/bin/python3 tests/run.py --ext dist/svd --bin build [--asan]
 
-Parts: C unit tests of the numerics (BIN/test_spectrum), allocation
+Parts: C unit tests of the numerics (BIN/test_spectrum), the number printer
+against the one it replaced (BIN/test_fmt) and against Python's repr and
+numpy's float32 digits (tests/fmt.py), allocation
 failure (BIN/oom: every query with its n-th allocation failing), the SQL tests
 (BIN/sqltest over tests/sql/*.sql), the numpy reference checks
 (tests/reference*.py), concurrent connections (tests/threads.py), svd_version/svd_info (tests/about.py), the
@@ -70,6 +72,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="svd-oom-")
     parts = [
         ("unit", [os.path.join(args.bin, "test_spectrum")], env),
+        ("fmt", [os.path.join(args.bin, "test_fmt")], env),
+        ("fmt_repr", [py, "tests/fmt.py", os.path.join(args.bin, "test_fmt")], pyenv),
         ("oom", [os.path.join(args.bin, "oom"), tmp], env),
         # ThreadSanitizer cannot share a process with ASan: plain runs only
         ("tsan", ["build/tsan/threads", tmp], dict(env, TSAN_OPTIONS="halt_on_error=1")),
