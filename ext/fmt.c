@@ -41,10 +41,10 @@ __extension__ typedef unsigned __int128 fmtU128;
 #define FMT_MASK63 0x7fffffffffffffffull
 
 /*
-** floor(e·log10(2)), floor(e·log10(3/4·2)) ... as fixed-point products,
-** exact for |e| far beyond the exponents used here (tests/fmt.py checks
-** every one used). The shifts are of negative numbers too: arithmetic on
-** GCC and Clang, which this file requires anyway.
+** floor(log10(2^e)), floor(log10(3/4·2^e)) and floor(log2(10^e)) as
+** fixed-point products (tests/fmt.py checks each for every e used). The
+** shifts are of negative numbers too: arithmetic on GCC and Clang, which
+** this file requires anyway.
 */
 static int fmtFloorLog10Pow2(int e){
   return (int)(((int64_t)e*661971961083ll) >> 41);
