@@ -38,7 +38,7 @@ WARN    := -std=c11 -Wall -Wextra -Werror
 ALL_CFLAGS := $(WARN) $(CFLAGS) -fPIC -Iext $(PKG_CFLAGS)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-EXT_SRC := ext/svd.c ext/about.c ext/vector.c ext/numerics.c ext/small.c ext/spectrum.c ext/gram.c ext/options.c ext/emb.c \
+EXT_SRC := ext/svd.c ext/about.c ext/vector.c ext/fmt.c ext/numerics.c ext/small.c ext/spectrum.c ext/gram.c ext/options.c ext/emb.c \
            ext/aggregate.c ext/each.c ext/measures.c ext/basis.c \
            ext/final.c ext/merge.c ext/state.c ext/scree.c \
            ext/import/import.c ext/import/npy.c ext/import/safetensors.c \
@@ -84,6 +84,10 @@ build/asan/test_small_portable: $(SMALL_TEST_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) -DSVD_NO_AVX2 -o $@ $(SMALL_TEST_SRC) $(PKG_LIBS) -lm
 
+build/test_fmt: tests/test_fmt.c ext/fmt.c ext/fmt.h ext/fmt_table.h
+	@mkdir -p build
+	$(CC) $(ALL_CFLAGS) -Iext -o $@ tests/test_fmt.c ext/fmt.c -lm
+
 build/oom: tests/oom.c $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build
 	$(CC) $(ALL_CFLAGS) -Iext -o $@ tests/oom.c $(EXT_SRC) $(PKG_LIBS) -lm -lpthread
@@ -109,11 +113,15 @@ build/asan/test_spectrum: tests/test_spectrum.c ext/numerics.c ext/small.c ext/s
 	@mkdir -p build/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) -Iext -o $@ tests/test_spectrum.c ext/numerics.c ext/small.c ext/spectrum.c ext/gram.c ext/merge.c $(PKG_LIBS) -lm
 
+build/asan/test_fmt: tests/test_fmt.c ext/fmt.c ext/fmt.h ext/fmt_table.h
+	@mkdir -p build/asan
+	$(CC) $(ALL_CFLAGS) $(SAN) -Iext -o $@ tests/test_fmt.c ext/fmt.c -lm
+
 build/asan/sqltest: tests/sqltest.c | check-deps
 	@mkdir -p build/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ tests/sqltest.c $(PKG_LIBS)
 
-test: dist/svd.so build/test_spectrum build/test_small build/test_small_portable build/sqltest build/oom build/tsan/threads
+test: dist/svd.so build/test_spectrum build/test_small build/test_small_portable build/test_fmt build/sqltest build/oom build/tsan/threads
 	@test -x $(PYTHON) && $(PYTHON) -c 'import numpy' 2>/dev/null || { \
 	  echo "sqlite-svd: tests need Debian's python3-numpy ($(PYTHON))."; \
 	  echo "  Run 'make deps' as root, or: apt-get install python3 python3-numpy"; \
@@ -128,7 +136,7 @@ test: dist/svd.so build/test_spectrum build/test_small build/test_small_portable
 	  exit 1; }
 	$(PYTHON) tests/run.py --ext dist/svd --bin build
 
-test-asan: dist/svd.so build/asan/svd.so build/asan/test_spectrum build/asan/test_small build/asan/test_small_portable build/asan/sqltest build/asan/oom
+test-asan: dist/svd.so build/asan/svd.so build/asan/test_spectrum build/asan/test_small build/asan/test_small_portable build/asan/test_fmt build/asan/sqltest build/asan/oom
 	$(PYTHON) tests/run.py --ext build/asan/svd --bin build/asan --asan
 
 valgrind: dist/svd.so build/sqltest

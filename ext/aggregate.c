@@ -356,14 +356,14 @@ void aggBasisStep(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     /* K as the message names it: the number, "a REAL, 2.5", "TEXT '2'"
     ** when the text reads as a number (a bare "K is 2" would contradict
     ** "expected an INTEGER"), else the type */
-    char z[VEC_FMT_MAX+16];
+    char z[FMT_MAX+16];
     const char *zK = eType==SQLITE_TEXT
                    ? (const char*)sqlite3_value_text(argv[1]) : 0;
     if( eType==SQLITE_INTEGER ){
       snprintf(z, sizeof(z), "%lld", sqlite3_value_int64(argv[1]));
     }else if( eType==SQLITE_FLOAT ){
       memcpy(z, "a REAL, ", 8);
-      vecFmtDouble(sqlite3_value_double(argv[1]), z+8);
+      fmtDouble(sqlite3_value_double(argv[1]), z+8);
     }else if( zK && strlen(zK)<=24
            && strspn(zK, "0123456789+-.eE ")==strlen(zK) ){
       snprintf(z, sizeof(z), "TEXT '%s'", zK);

@@ -250,7 +250,7 @@ static sqlite3_int64 basisDirIndex(const BasisView *pV, int i){
 ** number, the case where a bare "I is 2" would contradict itself), "TEXT",
 ** "a BLOB".
 */
-#define BASIS_ARG_MAX (VEC_FMT_MAX+16)
+#define BASIS_ARG_MAX (FMT_MAX+16)
 static void basisArgName(sqlite3_value *pVal, char *z){
   int eType = sqlite3_value_type(pVal);
   const char *zText = eType==SQLITE_TEXT
@@ -259,7 +259,7 @@ static void basisArgName(sqlite3_value *pVal, char *z){
     snprintf(z, BASIS_ARG_MAX, "%lld", sqlite3_value_int64(pVal));
   }else if( eType==SQLITE_FLOAT ){
     memcpy(z, "a REAL, ", 8);
-    vecFmtDouble(sqlite3_value_double(pVal), z+8);
+    fmtDouble(sqlite3_value_double(pVal), z+8);
   }else if( zText && strlen(zText)<=24
          && strspn(zText, "0123456789+-.eE ")==strlen(zText) ){
     snprintf(z, BASIS_ARG_MAX, "TEXT '%s'", zText);
@@ -360,8 +360,8 @@ void basisProjectFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     if( rc ) break;
     f = (float)r;
     if( isinf(f) ){
-      char z[VEC_FMT_MAX];
-      vecFmtDouble(r, z);
+      char z[FMT_MAX];
+      fmtDouble(r, z);
       zErr = sqlite3_mprintf("svd_project(): coordinate %d is %s, beyond the "
           "range of float32; svd_coord() gives it as a REAL", i+1, z);
       rc = SQLITE_ERROR;

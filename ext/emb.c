@@ -75,8 +75,8 @@ static int embRead(sqlite3_context *ctx, sqlite3_value *pVal,
 
 /* A finite double v at element i (0-based) that float32 cannot hold. */
 static void embRangeError(sqlite3_context *ctx, double v, sqlite3_int64 i){
-  char z[VEC_FMT_MAX];
-  vecFmtDouble(v, z);
+  char z[FMT_MAX];
+  fmtDouble(v, z);
   embError(ctx, sqlite3_mprintf(
       "emb_f32(): argument 1 has %s at element %lld, beyond the range of "
       "float32 (largest 3.4028235e+38)", z, i+1));

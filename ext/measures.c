@@ -161,9 +161,9 @@ void measComponentsForFunc(sqlite3_context *ctx, int argc,
   rFrac = sqlite3_value_double(argv[1]);
   if( (eType!=SQLITE_INTEGER && eType!=SQLITE_FLOAT)
    || !(rFrac>0.0 && rFrac<=1.0) ){
-    char zNum[VEC_FMT_MAX];
+    char zNum[FMT_MAX];
     if( eType==SQLITE_INTEGER || eType==SQLITE_FLOAT ){
-      vecFmtDouble(rFrac, zNum);
+      fmtDouble(rFrac, zNum);
     }else{
       sqlite3_snprintf(sizeof(zNum), zNum, "%s",
                        eType==SQLITE_TEXT ? "TEXT" : "a BLOB");

@@ -435,9 +435,9 @@ void stateBasisFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   nK = sqlite3_value_int64(argv[1]);
   if( sqlite3_value_type(argv[1])!=SQLITE_INTEGER || nK<1 || nK>nMax ){
     int eType = sqlite3_value_type(argv[1]);
-    char z[VEC_FMT_MAX+8];
+    char z[FMT_MAX+8];
     const unsigned char *zK = sqlite3_value_text(argv[1]);
-    snprintf(z, sizeof(z), "%.*s", VEC_FMT_MAX, zK ? (const char*)zK : "");
+    snprintf(z, sizeof(z), "%.*s", FMT_MAX, zK ? (const char*)zK : "");
     svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
         "svd_state_basis(): K is %s%s%s%s; expected an INTEGER from 1 to "
         "min(n, d) = %lld",

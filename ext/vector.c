@@ -19,19 +19,18 @@
 ** vector are registered with SQLITE_SUBTYPE, without which a window
 ** function's arguments arrive with the subtype gone.
 **
-** Numbers are read and written in the "C" locale whatever locale the host
-** process has set, so a host in a ','-decimal locale reads '[0.5]' as 0.5.
+** Numbers are read in the "C" locale whatever locale the host process has
+** set, so a host in a ','-decimal locale reads '[0.5]' as 0.5; they are
+** written by fmt.c, which has no locale at all.
 */
 #define _GNU_SOURCE 1
 #include "spectrum.h"  /* smallFromF32 */
 #include "vector.h"
 
-#include <float.h>
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 SQLITE_EXTENSION_INIT3
@@ -369,8 +368,8 @@ int vecReadSpectrum(sqlite3_value *pVal, const char *zFunc, VecBuf *pBuf,
   if( rc ) return rc;
   for(i=0; i<pBuf->n; i++){
     if( pBuf->a[i]<0.0 ){
-      char zNum[VEC_FMT_MAX];
-      vecFmtDouble(pBuf->a[i], zNum);
+      char zNum[FMT_MAX];
+      fmtDouble(pBuf->a[i], zNum);
       *pzErr = sqlite3_mprintf(
           "%s(): SPECTRUM has %s at element %lld; expected non-negative "
           "numbers", zFunc, zNum, i+1);
@@ -380,89 +379,19 @@ int vecReadSpectrum(sqlite3_value *pVal, const char *zFunc, VecBuf *pBuf,
   return SQLITE_OK;
 }
 
-/* Append ".0" to an integral-looking number so it reads as a float. */
-static int vecFloatify(char *z, int n){
-  if( strpbrk(z, ".eEni")==0 ){
-    memcpy(z+n, ".0", 3);
-    n += 2;
-  }
-  return n;
-}
-
-/*
-** Any decimal of at most 15 significant digits survives a round trip
-** through a double, so when a 15-digit rendering reads back exactly it is
-** also the shortest one (%g drops the trailing zeros). Otherwise 16 or 17.
-** Subnormals have fewer significant bits, so there every width is tried.
-** Caller is in the "C" locale.
-*/
-static int vecFmtDoubleC(double v, char *z){
-  int p, n = 0;
-  if( fabs(v)<DBL_MIN ){
-    for(p=1; p<=17; p++){
-      n = snprintf(z, VEC_FMT_MAX, "%.*g", p, v);
-      if( strtod(z, 0)==v ) break;
-    }
-    return vecFloatify(z, n);
-  }
-  /* A correctly rounded 16-digit text is nearer v than the 15-digit one, so
-  ** it reads back whenever that one does: try 16 first; if it fails, 17
-  ** always reads back; if it works, 15 may too. Most values of a spectrum
-  ** need 16 or 17, and this asks strtod once or twice instead of thrice. */
-  n = snprintf(z, VEC_FMT_MAX, "%.16g", v);
-  if( strtod(z, 0)!=v ){
-    n = snprintf(z, VEC_FMT_MAX, "%.17g", v);
-  }else{
-    char z15[VEC_FMT_MAX];
-    int n15 = snprintf(z15, VEC_FMT_MAX, "%.15g", v);
-    if( strtod(z15, 0)==v ){
-      memcpy(z, z15, (size_t)n15+1);
-      n = n15;
-    }
-  }
-  return vecFloatify(z, n);
-}
-
-/* The same for float32, whose round-trip-safe width is 6 digits. */
-static int vecFmtFloatC(float v, char *z){
-  int p, n = 0;
-  for(p=fabsf(v)<FLT_MIN ? 1 : 6; p<=9; p++){
-    n = snprintf(z, VEC_FMT_MAX, "%.*g", p, (double)v);
-    if( strtof(z, 0)==v ) break;
-  }
-  return vecFloatify(z, n);
-}
-
-int vecFmtDouble(double v, char *z){
-  locale_t old = vecEnterC();
-  int n = vecFmtDoubleC(v, z);
-  vecLeaveC(old);
-  return n;
-}
-
-int vecFmtFloat(float v, char *z){
-  locale_t old = vecEnterC();
-  int n = vecFmtFloatC(v, z);
-  vecLeaveC(old);
-  return n;
-}
-
 char *vecToJson(const double *a, sqlite3_int64 n, int bFloat,
                 sqlite3_int64 *pnOut){
-  sqlite3_int64 nAlloc = 2 + n*(VEC_FMT_MAX+1), nOut = 0, i;
+  sqlite3_int64 nAlloc = 2 + n*(FMT_MAX+1), nOut = 0, i;
   char *z = sqlite3_malloc64((sqlite3_uint64)nAlloc);
-  locale_t old;
   if( z==0 ) return 0;
-  old = vecEnterC();
   z[nOut++] = '[';
   for(i=0; i<n; i++){
     if( i ) z[nOut++] = ',';
-    nOut += bFloat ? vecFmtFloatC((float)a[i], z+nOut)
-                   : vecFmtDoubleC(a[i], z+nOut);
+    nOut += bFloat ? fmtFloat((float)a[i], z+nOut)
+                   : fmtDouble(a[i], z+nOut);
   }
   z[nOut++] = ']';
   z[nOut] = 0;
-  vecLeaveC(old);
   if( pnOut ) *pnOut = nOut;
   return z;
 }

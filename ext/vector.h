@@ -9,6 +9,7 @@
 #ifndef SVD_VECTOR_H
 #define SVD_VECTOR_H
 
+#include "fmt.h"
 #include "sqlite3ext.h"
 
 /* Which form a vector arrived in. */
@@ -87,17 +88,8 @@ int vecCheckBlobSize(sqlite3_int64 nByte, int nSize, const char *zVector,
 const char *vecTypeName(int eType);
 
 /*
-** Shortest text that reads back to the same double (or, for vecFmtFloat, to
-** the same float32). Integral values carry ".0" so the text stays a float
-** to a JSON or Python reader. z must hold VEC_FMT_MAX bytes; returns length.
-*/
-#define VEC_FMT_MAX 32
-int vecFmtDouble(double v, char *z);
-int vecFmtFloat(float v, char *z);
-
-/*
-** "[a,b,...]" from n doubles, formatted by vecFmtDouble (bFloat==0) or
-** vecFmtFloat (bFloat!=0). Returns sqlite3_malloc'd text or NULL on OOM.
+** "[a,b,...]" from n doubles, formatted by fmtDouble (bFloat==0) or
+** fmtFloat (bFloat!=0). Returns sqlite3_malloc'd text or NULL on OOM.
 */
 char *vecToJson(const double *a, sqlite3_int64 n, int bFloat,
                 sqlite3_int64 *pnOut);

@@ -3,7 +3,9 @@
     /usr/bin/python3 tests/run.py --ext dist/svd --bin build [--asan]
 
 Parts: C unit tests of the numerics (BIN/test_spectrum), small.c's kernels
-against LAPACK (BIN/test_small, and BIN/test_small_portable without AVX2), allocation
+against LAPACK (BIN/test_small, and BIN/test_small_portable without AVX2), the
+number printer against the one it replaced (BIN/test_fmt) and against
+Python's repr and numpy's float32 digits (tests/fmt.py), allocation
 failure (BIN/oom: every query with its n-th allocation failing), the SQL tests
 (BIN/sqltest over tests/sql/*.sql), the numpy reference checks
 (tests/reference*.py; reference_vec.py beside sqlite-vec's vec0.so, which
@@ -80,6 +82,8 @@ def main():
         ("unit", [os.path.join(args.bin, "test_spectrum")], env),
         ("small", [os.path.join(args.bin, "test_small")], env),
         ("small_portable", [os.path.join(args.bin, "test_small_portable")], env),
+        ("fmt", [os.path.join(args.bin, "test_fmt")], env),
+        ("fmt_repr", [py, "tests/fmt.py", os.path.join(args.bin, "test_fmt")], pyenv),
         ("oom", [os.path.join(args.bin, "oom"), tmp], env),
         # ThreadSanitizer cannot share a process with ASan: plain runs only
         ("tsan", ["build/tsan/threads", tmp], dict(env, TSAN_OPTIONS="halt_on_error=1")),

@@ -170,7 +170,7 @@ static int noiseCmp(const void *pA, const void *pB){
 ** '3'" when the text reads as a number (a bare "N is 3" would contradict
 ** "expected an INTEGER"), else its type. z holds NOISE_ARG_MAX bytes.
 */
-#define NOISE_ARG_MAX (VEC_FMT_MAX+16)
+#define NOISE_ARG_MAX (FMT_MAX+16)
 static void noiseArgName(sqlite3_value *pVal, char *z){
   int eType = sqlite3_value_type(pVal);
   const char *zText = eType==SQLITE_TEXT
@@ -179,7 +179,7 @@ static void noiseArgName(sqlite3_value *pVal, char *z){
     snprintf(z, NOISE_ARG_MAX, "%lld", sqlite3_value_int64(pVal));
   }else if( eType==SQLITE_FLOAT ){
     memcpy(z, "a REAL, ", 8);
-    vecFmtDouble(sqlite3_value_double(pVal), z+8);
+    fmtDouble(sqlite3_value_double(pVal), z+8);
   }else if( zText && strlen(zText)<=24
          && strspn(zText, "0123456789+-.eE ")==strlen(zText) ){
     snprintf(z, NOISE_ARG_MAX, "TEXT '%s'", zText);
@@ -264,8 +264,8 @@ void noiseThresholdFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
                      &rOmega, &rMedian) ){
     double rTau = rOmega*rMedian;
     if( isinf(rTau) ){
-      char zMedian[VEC_FMT_MAX];
-      vecFmtDouble(rMedian, zMedian);
+      char zMedian[FMT_MAX];
+      fmtDouble(rMedian, zMedian);
       svdResultError(ctx, SQLITE_ERROR, sqlite3_mprintf(
           "svd_noise_threshold(): the threshold, omega(beta) = %.4g times "
           "the median %s, is beyond the range of a double; expected a "

@@ -22,6 +22,11 @@ SELECT 'json f32 max', emb_json(x'ffff7f7f') = '[3.4028235e+38]';
 SELECT 'json f32 subnormal', emb_json(x'01000000') = '[1e-45]';
 SELECT 'json negative zero', emb_json(x'00000080') = '[-0.0]';
 SELECT 'json double min', emb_json('[5e-324]') = '[5e-324]';
+-- powers of two, whose gap below is half the gap above: the digits are
+-- Python's repr() and numpy's float32 str(), the shortest that read back
+SELECT 'json shortest 2^-24', emb_json('[5.9604644775390625e-08]') = '[5.960464477539063e-08]';
+SELECT 'json shortest 2^149', emb_json('[7.1362384635297994e+44]') = '[7.1362384635298e+44]';
+SELECT 'json f32 shortest 2^87', emb_json(x'0000006b') = '[1.5474251e+26]';
 SELECT 'json round trip', emb_f32(emb_json(x'cdcccc3d0000c0bf1f85eb51')) = x'cdcccc3d0000c0bf1f85eb51';
 SELECT 'json subtype nests', json_array(emb_json('[1]')) = '[[1.0]]';
 SELECT 'f32 null', emb_f32(NULL) IS NULL;
