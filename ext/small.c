@@ -555,6 +555,17 @@ SMALL_INLINE int smallFromF32Body(const unsigned char *restrict p,
   int64_t i = 0;
   int b;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__==__ORDER_LITTLE_ENDIAN__
+  for(; i+8<=n; i+=8){
+    SmallU4 u0, u1;
+    SmallF4 f0, f1;
+    memcpy(&u0, p+4*i, sizeof(u0));
+    memcpy(&u1, p+4*i+16, sizeof(u1));
+    memcpy(&f0, &u0, sizeof(f0));
+    memcpy(&f1, &u1, sizeof(f1));
+    bad |= ((u0 & exp)==exp) | ((u1 & exp)==exp);
+    smallStore(a+i, __builtin_convertvector(f0, SmallV4));
+    smallStore(a+i+4, __builtin_convertvector(f1, SmallV4));
+  }
   for(; i+4<=n; i+=4){
     SmallU4 u;
     SmallF4 f;
