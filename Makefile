@@ -13,6 +13,7 @@
 #   make valgrind   the SQL tests under valgrind memcheck: no error, no leak
 #   make deps       install the Debian packages it needs (as root), or say which
 #   make install    copy dist/svd.so to $(PREFIX)/lib/sqlite-svd/
+#   make uninstall  remove it again
 #   make deb        the Debian package dist/sqlite-svd_<version>_<arch>.deb
 #                   (deb/build.sh): `.load mod_svd` once installed
 #   make wheel      the Python package: dist/sqlite_svd-VERSION-py3-none-linux_x86_64.whl
@@ -48,7 +49,7 @@ EXT_HDR := $(wildcard ext/*.h ext/*/*.h)
 # The version, read from the one place it is written (svd_version() returns it).
 SVD_VERSION := $(shell sed -n 's/^.define SVD_VERSION "\(.*\)"$$/\1/p' ext/version.h)
 
-.PHONY: all test test-asan deps check-deps install deb clean demo shards sample glove scree bench fuzz valgrind wheel npm
+.PHONY: all test test-asan deps check-deps install uninstall deb clean demo shards sample glove scree bench fuzz valgrind wheel npm
 
 all: dist/svd.so
 
@@ -231,6 +232,10 @@ glove:
 install: dist/svd.so
 	install -d $(DESTDIR)$(PREFIX)/lib/sqlite-svd
 	install -m 0644 dist/svd.so $(DESTDIR)$(PREFIX)/lib/sqlite-svd/svd.so
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/sqlite-svd/svd.so
+	-rmdir $(DESTDIR)$(PREFIX)/lib/sqlite-svd 2>/dev/null
 
 # The package's library: the same sources with Debian's hardening flags and a
 # SONAME (lintian's error without one in a library directory). deb/build.sh

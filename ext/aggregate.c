@@ -190,8 +190,8 @@ static int aggAddRow(sqlite3_context *ctx, AggSpectrum *p, sqlite3_value *pX,
     p->nDim = p->buf.n;
   }else if( p->buf.n!=p->nDim ){
     zErr = sqlite3_mprintf(
-        "%s(): row %lld has %lld dimensions, expected %lld",
-        p->zFunc, p->nRow+1, p->buf.n, p->nDim);
+        "%s(): row %lld has %lld dimension%s, expected %lld",
+        p->zFunc, p->nRow+1, p->buf.n, p->buf.n==1 ? "" : "s", p->nDim);
     rc = SQLITE_ERROR;
     goto add_error;
   }

@@ -71,6 +71,14 @@ out["failed_load"] = refused(lambda: sqlite_svd.load(db2))
 sqlite_svd.loadable_path = real
 out["after_failed_load"] = refused(lambda: db2.load_extension(real()))
 
+class NoLoading:   # a connection of a sqlite3 built without extension loading
+    pass
+try:
+    sqlite_svd.load(NoLoading())
+    out["no_loading"] = None
+except RuntimeError as e:
+    out["no_loading"] = str(e)
+
 rows = json.load(sys.stdin)
 db.execute("CREATE TABLE t(v BLOB)")
 db.executemany("INSERT INTO t VALUES (?)", [(array.array("f", r).tobytes(),) for r in rows])
@@ -209,6 +217,9 @@ def check_probe(c, env, away, venv_py, venv, version):
             "a failing load() raises SQLite's error", got["failed_load"])
     c.check(got["after_failed_load"] == "not authorized",
             "load_extension() refused after a failed load()", got["after_failed_load"])
+    c.check(got["no_loading"] is not None and "/usr/bin/python3" in got["no_loading"],
+            "load() on a sqlite3 without extension loading names the way out",
+            got["no_loading"])
     xd = x.astype(np.float64)
     ref = np.linalg.svd(xd - xd.mean(axis=0), compute_uv=False)
     s = np.array(got["spectrum"])

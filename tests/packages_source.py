@@ -1,5 +1,6 @@
 """README's Install -> From source: `make install PREFIX=...`, then the
-installed library loaded by path from another directory.
+installed library loaded by path from another directory, then `make
+uninstall`.
 
     /usr/bin/python3 tests/packages_source.py
 
@@ -59,6 +60,11 @@ def main():
                            stderr=subprocess.STDOUT, text=True)
         check(r.stdout.strip() == version, "loaded by path from another directory",
               f"printed {r.stdout!r}")
+        r = subprocess.run(["make", "-s", "uninstall", f"PREFIX={prefix}"], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        check(r.returncode == 0 and not os.path.exists(lib)
+              and not os.path.exists(os.path.dirname(lib)),
+              "make uninstall removes it", r.stdout[-500:])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"{passed} passed, {failed} failed")

@@ -224,8 +224,8 @@ static int ckaRead(sqlite3_value *pVal, const char *zSide, sqlite3_int64 iRow,
   if( iRow==1 ){
     *pnDim = pBuf->n;
   }else if( pBuf->n!=*pnDim ){
-    *pzErr = sqlite3_mprintf("svd_cka(): %s has %lld dimensions, expected %lld",
-                             zWhat, pBuf->n, *pnDim);
+    *pzErr = sqlite3_mprintf("svd_cka(): %s has %lld dimension%s, expected %lld",
+                             zWhat, pBuf->n, pBuf->n==1 ? "" : "s", *pnDim);
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   return SQLITE_OK;

@@ -31,7 +31,15 @@ def load(conn):
     """Load the extension into the sqlite3 connection conn. Extension
     loading is enabled only for this call: it is disabled again afterwards,
     also when loading fails, so SQL run later on conn cannot load a library
-    with load_extension()."""
+    with load_extension(). A Python whose sqlite3 module was built without
+    extension loading (pyenv's and python.org's builds, often) raises a
+    RuntimeError that says so."""
+    if not hasattr(conn, "enable_load_extension"):
+        raise RuntimeError(
+            "sqlite_svd.load(): this Python's sqlite3 module was built without "
+            "extension loading (Connection has no enable_load_extension); use "
+            "a Python whose sqlite3 can load extensions, such as Debian's "
+            "/usr/bin/python3 (README, \"Loading it\")")
     conn.enable_load_extension(True)
     try:
         conn.load_extension(loadable_path())

@@ -64,6 +64,8 @@ SELECT svd_cka(x, y) FROM (SELECT '[1, 2]' AS x, '[3]' AS y UNION ALL SELECT NUL
 SELECT svd_cka(x, y) FROM (SELECT '[1, 2]' AS x, '[3]' AS y UNION ALL SELECT '[1, 2]', NULL UNION ALL SELECT '[1, 2, 3]', '[1]');
 -- error: svd_cka(): Y of row 3 has 2 dimensions, expected 1
 SELECT svd_cka(x, y) FROM (SELECT '[1, 2]' AS x, '[3]' AS y UNION ALL SELECT '[1, 3]', '[1]' UNION ALL SELECT '[1, 4]', '[1, 0]');
+-- error: svd_cka(): X of row 2 has 1 dimension, expected 2
+SELECT svd_cka(x, y) FROM (SELECT '[1, 2]' AS x, '[3]' AS y UNION ALL SELECT '[1]', '[1]');
 -- error: svd_cka(): X of row 1 is an INTEGER; expected a float32 BLOB or a JSON array of numbers as TEXT
 SELECT svd_cka(3, '[1]');
 -- error: svd_cka(): Y of row 1 is a REAL; expected a float32 BLOB or a JSON array of numbers as TEXT

@@ -58,6 +58,8 @@ SELECT 'equal rows', (SELECT svd_spectrum(v) FROM (SELECT '[5,5,5]' AS v UNION A
 
 -- error: svd_spectrum(): row 2 has 3 dimensions, expected 2
 SELECT svd_spectrum(v) FROM (SELECT '[1,2]' AS v UNION ALL SELECT NULL UNION ALL SELECT '[1,2,3]');
+-- error: svd_spectrum(): row 2 has 1 dimension, expected 2
+SELECT svd_spectrum(v) FROM (SELECT '[1,2]' AS v UNION ALL SELECT x'0000803F');
 -- error: svd_spectrum(): row 3 is a 10-byte BLOB; a float32 vector needs a multiple of 4 bytes
 SELECT svd_spectrum(v) FROM (SELECT x'0000000000000000' AS v UNION ALL SELECT x'0000000000000000' UNION ALL SELECT x'00000000000000000000');
 -- error: svd_spectrum(): row 1 is not a JSON array of numbers: at character 5 expected ',' or ']', found the end of the text
