@@ -36,12 +36,16 @@ EXT_LIBS   := $(shell pkg-config --libs lapacke openblas jansson 2>/dev/null) -l
 
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror
-ALL_CFLAGS := $(WARN) $(CFLAGS) -fPIC -Iext $(PKG_CFLAGS)
+# the numerics (ext/numerics/) are included by bare name, as the SQL glue's headers are
+INC     := -Iext -Iext/numerics
+ALL_CFLAGS := $(WARN) $(CFLAGS) -fPIC $(INC) $(PKG_CFLAGS)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-EXT_SRC := ext/svd.c ext/about.c ext/vector.c ext/fmt.c ext/numerics.c ext/small.c ext/spectrum.c ext/gram.c ext/options.c ext/emb.c \
-           ext/aggregate.c ext/each.c ext/measures.c ext/basis.c \
-           ext/final.c ext/merge.c ext/state.c ext/scree.c \
+EXT_SRC := ext/svd.c ext/about.c ext/vector.c ext/fmt.c ext/options.c ext/emb.c \
+           ext/aggregate.c ext/final.c ext/state.c ext/each.c ext/measures.c \
+           ext/basis.c ext/scree.c \
+           ext/numerics/numerics.c ext/numerics/small.c ext/numerics/spectrum.c \
+           ext/numerics/gram.c ext/numerics/merge.c \
            ext/import/import.c ext/import/npy.c ext/import/safetensors.c \
            ext/import/textvec.c ext/import/vocab.c \
            ext/compare/noise.c ext/compare/angles.c ext/compare/cka.c
@@ -63,12 +67,12 @@ dist/svd.so: $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p dist
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $(EXT_SRC) $(EXT_LIBS)
 
-build/test_spectrum: tests/test_spectrum.c ext/numerics.c ext/small.c ext/spectrum.c ext/gram.c ext/merge.c $(EXT_HDR) | check-deps
+build/test_spectrum: tests/test_spectrum.c ext/numerics/numerics.c ext/numerics/small.c ext/numerics/spectrum.c ext/numerics/gram.c ext/numerics/merge.c $(EXT_HDR) | check-deps
 	@mkdir -p build
-	$(CC) $(ALL_CFLAGS) -Iext -o $@ tests/test_spectrum.c ext/numerics.c ext/small.c ext/spectrum.c ext/gram.c ext/merge.c $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_spectrum.c ext/numerics/numerics.c ext/numerics/small.c ext/numerics/spectrum.c ext/numerics/gram.c ext/numerics/merge.c $(PKG_LIBS) -lm
 
 # small.c's kernels against LAPACK, as the CPU runs them and portably
-SMALL_TEST_SRC := tests/test_small.c ext/numerics.c ext/small.c ext/spectrum.c
+SMALL_TEST_SRC := tests/test_small.c ext/numerics/numerics.c ext/numerics/small.c ext/numerics/spectrum.c
 build/test_small: $(SMALL_TEST_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build
 	$(CC) $(ALL_CFLAGS) -o $@ $(SMALL_TEST_SRC) $(PKG_LIBS) -lm
@@ -87,20 +91,20 @@ build/asan/test_small_portable: $(SMALL_TEST_SRC) $(EXT_HDR) | check-deps
 
 build/test_fmt: tests/test_fmt.c ext/fmt.c ext/fmt.h ext/fmt_table.h
 	@mkdir -p build
-	$(CC) $(ALL_CFLAGS) -Iext -o $@ tests/test_fmt.c ext/fmt.c -lm
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_fmt.c ext/fmt.c -lm
 
 build/oom: tests/oom.c $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build
-	$(CC) $(ALL_CFLAGS) -Iext -o $@ tests/oom.c $(EXT_SRC) $(PKG_LIBS) -lm -lpthread
+	$(CC) $(ALL_CFLAGS) -o $@ tests/oom.c $(EXT_SRC) $(PKG_LIBS) -lm -lpthread
 
 build/asan/oom: tests/oom.c $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build/asan
-	$(CC) $(ALL_CFLAGS) $(SAN) -Iext -o $@ tests/oom.c $(EXT_SRC) $(PKG_LIBS) -lm -lpthread
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ tests/oom.c $(EXT_SRC) $(PKG_LIBS) -lm -lpthread
 
 # ThreadSanitizer: tests/tsan.c with the extension compiled in
 build/tsan/threads: tests/tsan.c $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build/tsan
-	$(CC) $(WARN) -O1 -g -fsanitize=thread $(PKG_CFLAGS) -Iext -o $@ tests/tsan.c $(EXT_SRC) $(PKG_LIBS) -lm -lpthread
+	$(CC) $(WARN) -O1 -g -fsanitize=thread $(PKG_CFLAGS) $(INC) -o $@ tests/tsan.c $(EXT_SRC) $(PKG_LIBS) -lm -lpthread
 
 build/sqltest: tests/sqltest.c | check-deps
 	@mkdir -p build
@@ -110,13 +114,13 @@ build/asan/svd.so: $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) -shared -o $@ $(EXT_SRC) $(EXT_LIBS)
 
-build/asan/test_spectrum: tests/test_spectrum.c ext/numerics.c ext/small.c ext/spectrum.c ext/gram.c ext/merge.c $(EXT_HDR) | check-deps
+build/asan/test_spectrum: tests/test_spectrum.c ext/numerics/numerics.c ext/numerics/small.c ext/numerics/spectrum.c ext/numerics/gram.c ext/numerics/merge.c $(EXT_HDR) | check-deps
 	@mkdir -p build/asan
-	$(CC) $(ALL_CFLAGS) $(SAN) -Iext -o $@ tests/test_spectrum.c ext/numerics.c ext/small.c ext/spectrum.c ext/gram.c ext/merge.c $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ tests/test_spectrum.c ext/numerics/numerics.c ext/numerics/small.c ext/numerics/spectrum.c ext/numerics/gram.c ext/numerics/merge.c $(PKG_LIBS) -lm
 
 build/asan/test_fmt: tests/test_fmt.c ext/fmt.c ext/fmt.h ext/fmt_table.h
 	@mkdir -p build/asan
-	$(CC) $(ALL_CFLAGS) $(SAN) -Iext -o $@ tests/test_fmt.c ext/fmt.c -lm
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ tests/test_fmt.c ext/fmt.c -lm
 
 build/asan/sqltest: tests/sqltest.c | check-deps
 	@mkdir -p build/asan
@@ -158,7 +162,7 @@ FUZZ_FLAGS   := -g -O1 $(WARN) -fsanitize=fuzzer,address,undefined -fno-sanitize
 build/fuzz/%: tests/fuzz/fuzz.c $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build/fuzz
 	@command -v $(FUZZ_CC) >/dev/null || { echo "sqlite-svd: make fuzz needs clang: apt-get install clang libclang-rt-14-dev"; exit 1; }
-	$(FUZZ_CC) $(FUZZ_FLAGS) -DFUZZ_TARGET=$(FUZZ_ID_$*) $(PKG_CFLAGS) -Iext -o $@ tests/fuzz/fuzz.c $(EXT_SRC) $(PKG_LIBS) -lm -lpthread
+	$(FUZZ_CC) $(FUZZ_FLAGS) -DFUZZ_TARGET=$(FUZZ_ID_$*) $(PKG_CFLAGS) $(INC) -o $@ tests/fuzz/fuzz.c $(EXT_SRC) $(PKG_LIBS) -lm -lpthread
 
 FUZZ_ID_vector := 1
 FUZZ_ID_options := 2
@@ -245,7 +249,7 @@ DEB_FLAGS = $(shell dpkg-buildflags --get CPPFLAGS) $(shell dpkg-buildflags --ge
 
 build/deb/mod_svd.so: $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build/deb
-	$(CC) $(WARN) $(DEB_FLAGS) -fPIC -Iext $(PKG_CFLAGS) -shared -o $@ $(EXT_SRC) $(EXT_LIBS)
+	$(CC) $(WARN) $(DEB_FLAGS) -fPIC $(INC) $(PKG_CFLAGS) -shared -o $@ $(EXT_SRC) $(EXT_LIBS)
 
 deb: build/deb/mod_svd.so
 	sh deb/build.sh build/deb/mod_svd.so dist

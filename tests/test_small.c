@@ -1,5 +1,5 @@
 /*
-** test_small.c: ext/small.c's kernels against LAPACK's routines on the same
+** test_small.c: ext/numerics/small.c's kernels against LAPACK's routines on the same
 ** input.
 **
 **   build/test_small            the kernels the CPU runs (AVX2+FMA here)

@@ -1,5 +1,5 @@
 /*
-** test_spectrum.c: C unit tests of ext/spectrum.c on matrices whose singular
+** test_spectrum.c: C unit tests of ext/numerics/spectrum.c on matrices whose singular
 ** values are known exactly: X = U*diag(s)*V' with U, V orthonormal, built
 ** here from random matrices by QR (U orthogonal to the ones vector for the
 ** centered cases), and the same plus a large shared mean.
