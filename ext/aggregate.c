@@ -173,10 +173,11 @@ static int aggAddRow(sqlite3_context *ctx, AggSpectrum *p, sqlite3_value *pX,
   if( sqlite3_value_type(pX)==SQLITE_NULL ) return 1;
 
   /* A float32 row like the ones before it goes straight into its place:
-  ** one pass over it instead of two (the many small groups of a GROUP BY) */
-  if( p->nRow>0 && !p->bGram ){
-    rc = aggReserve(p, &zErr);
-    if( rc ) goto add_error;
+  ** one pass over it instead of two (the many small groups of a GROUP BY).
+  ** Only where aggReserve() has nothing to do or say, so that a bad row is
+  ** still reported as itself before any limit of the group's. */
+  if( p->nRow>0 && !p->bGram && p->nRow<p->nRowAlloc
+   && !(aggRows(p)>=SPEC_MAX_K && p->nDim>SPEC_MAX_K) ){
     if( vecReadF32Into(pX, p->aRow + p->nRow*p->nDim, p->nDim) ){
       p->bDirty = 1;
       p->nRow++;

@@ -25,10 +25,12 @@ SQLITE_EXTENSION_INIT3
 /*
 ** Read SPECTRUM into *pBuf, scaled so that its largest value is in
 ** [0.5, 1). Returns 0 after reporting an error, or when the result is NULL
-** (argument NULL or all zeros), else 1.
+** (argument NULL or all zeros), else 1. *pnLast (if not 0): the position
+** of the last non-zero value, counted before the scaling, which turns a
+** value 2^1075 times smaller than the largest into 0.
 */
 static int measRead(sqlite3_context *ctx, sqlite3_value *pVal,
-                    const char *zFunc, VecBuf *pBuf){
+                    const char *zFunc, VecBuf *pBuf, sqlite3_int64 *pnLast){
   char *zErr = 0;
   double rMax = 0.0;
   sqlite3_int64 i;
@@ -41,6 +43,10 @@ static int measRead(sqlite3_context *ctx, sqlite3_value *pVal,
   }
   for(i=0; i<pBuf->n; i++) if( pBuf->a[i]>rMax ) rMax = pBuf->a[i];
   if( rMax==0.0 ) return 0;
+  if( pnLast ){
+    for(i=pBuf->n; pBuf->a[i-1]==0.0; i--){}
+    *pnLast = i;
+  }
   frexp(rMax, &iExp);
   for(i=0; i<pBuf->n; i++) pBuf->a[i] = ldexp(pBuf->a[i], -iExp);
   return 1;
@@ -53,7 +59,7 @@ void measEffectiveRankFunc(sqlite3_context *ctx, int argc,
   double rSum = 0.0, rH = 0.0;
   sqlite3_int64 i;
   (void)argc;
-  if( measRead(ctx, argv[0], "svd_effective_rank", &buf) ){
+  if( measRead(ctx, argv[0], "svd_effective_rank", &buf, 0) ){
     for(i=0; i<buf.n; i++) rSum += buf.a[i];
     for(i=0; i<buf.n; i++){
       double p = buf.a[i]/rSum;
@@ -71,7 +77,7 @@ void measParticipationFunc(sqlite3_context *ctx, int argc,
   double rSum2 = 0.0, rSum4 = 0.0;
   sqlite3_int64 i;
   (void)argc;
-  if( measRead(ctx, argv[0], "svd_participation_ratio", &buf) ){
+  if( measRead(ctx, argv[0], "svd_participation_ratio", &buf, 0) ){
     for(i=0; i<buf.n; i++){
       double e = buf.a[i]*buf.a[i];
       rSum2 += e;
@@ -154,7 +160,7 @@ void measComponentsForFunc(sqlite3_context *ctx, int argc,
                            sqlite3_value **argv){
   VecBuf buf = {0, 0, 0, 0};
   double rFrac;
-  sqlite3_int64 i, k;
+  sqlite3_int64 i, k, nLast = 0;
   int eType = sqlite3_value_type(argv[1]);
   (void)argc;
   if( eType==SQLITE_NULL ) return;
@@ -173,10 +179,10 @@ void measComponentsForFunc(sqlite3_context *ctx, int argc,
         "0 < FRACTION <= 1", zNum));
     return;
   }
-  if( measRead(ctx, argv[0], "svd_components_for", &buf) ){
+  if( measRead(ctx, argv[0], "svd_components_for", &buf, &nLast) ){
     k = buf.n;
     if( rFrac==1.0 ){
-      while( buf.a[k-1]==0.0 ) k--;
+      k = nLast;
     }else if( rFrac<=0.5 ){
       /* head*2^2h >= (FRACTION*2^2h)*total: the left side's scaled values
       ** stay below 2^437, the right side's factor is a normal number */

@@ -255,7 +255,9 @@ def components_exact(c, db, rng):
     cases = [[3.0, 2.0, 1e-9, 0.0], [1.0, 1e-200], [1.0, 0.0, 1e-300, 0.0], [1.0, 1.0],
              [4.0, 3.0], [3.0, 4.0], [0.1, 0.1, 0.1], [1e-170, 1e-171, 0.0], [1e160, 1e159],
              # leading zeros: FRACTION = 5e-324 must skip them
-             [0.0, 0.0, 2.0, 2.0, 3.0, 1.0], [0.0, 1e-200, 1.0]]
+             [0.0, 0.0, 2.0, 2.0, 3.0, 1.0], [0.0, 1e-200, 1.0],
+             # a last value 2^1075 times below the largest is still non-zero
+             [1.0, 5e-324], [1e300, 1e-30], [1e300, 1e-30, 0.0]]
     for e in (-200, 0, 200):
         cases.append(sorted((rng.uniform(0, 1, size=9) * 10.0 ** e).tolist(), reverse=True))
         cases.append((rng.integers(0, 4, size=7) * 10.0 ** e).tolist())

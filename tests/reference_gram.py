@@ -136,6 +136,13 @@ def run(ext, seed=20261129):
     expect_error(c, db, "exact limit of 8192 values", q, (),
                  "svd_spectrum(): a group of more than 8192 rows of 8193 dimensions has "
                  "more than 8192 singular values, the limit of the exact method")
+    # a bad row at that point is reported as itself, before the limit
+    q = ("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i<8193)"
+         " SELECT svd_spectrum(CASE WHEN i<8193 THEN zeroblob(4*8193) ELSE 42 END,"
+         " 'method=exact') FROM c")
+    expect_error(c, db, "a bad row at the exact limit", q, (),
+                 "svd_spectrum(): row 8193 is an INTEGER; expected a float32 BLOB or a "
+                 "JSON array of numbers as TEXT")
     db.close()
     return c.passed, c.failed
 

@@ -9,7 +9,7 @@
 ** (R'R within 1e-13 of ||A||^2 always), the reflectors' tau within 1e-13
 ** when A is well conditioned, and Q*R = A through LAPACK's
 ** dormqr reading our reflectors (so the layout is dgeqrf's). smallBidiag
-** against dgebrd: d and e within 1e-13 of ||T||. specSvdSmall (small.c's
+** against dgebrd: d and e within 1e-13 of ||T|| up to k = 64. specSvdSmall (small.c's
 ** bidiagonalization + dbdsqr for k <= 160, dgesdd beyond) against dgesdd:
 ** every sigma within 1e-13 of sigma_1. Inputs: random, rank-deficient
 ** (repeated, zero and rank-one columns), scaled by 1e+-300 and 1e-310, and
@@ -184,7 +184,13 @@ static void testSvd(int k, int eKind, double scale){
       if( fabs(dA[i]-dB[i])>err ) err = fabs(dA[i]-dB[i]);
       if( i+1<k && fabs(eA[i]-eB[i])>err ) err = fabs(eA[i]-eB[i]);
     }
-    if( eKind==K_RANDOM || eKind==K_MEAN ){
+    /* The bidiagonal's entries are only as determined as the reflectors
+    ** that make them (like tau in testQr): on a well-conditioned square
+    ** block up to 64, to 1e-13. Larger random blocks are conditioned in
+    ** the hundreds and thousands, and the entries then differ between two
+    ** stable algorithms by up to 1.2e-13 (OpenBLAS's Prescott kernels, as
+    ** a reviewer measured); their singular values are compared below. */
+    if( (eKind==K_RANDOM || eKind==K_MEAN) && k<=64 ){
       check(err<=1e-13*nrm + rFloor, "bidiagonal vs dgebrd", zCase,
             err/(nrm>0 ? nrm : 1), 1e-13);
     }
