@@ -184,17 +184,34 @@ SMALL_INLINE void smallApply1(const double *v, double tau, double *y, int n){
 */
 SMALL_INLINE void smallDotsV(const double *p, int lda, int J, int n,
                              const double *y, double *s){
-  SmallV4 acc[SMALL_NB];
+  SmallV4 acc[SMALL_NB], acc2[SMALL_NB];
   int l, r, i;
   SMALL_UNROLL
-  for(l=0; l<SMALL_NB; l++) acc[l] = (SmallV4){0,0,0,0};
-  for(i=J; i+4<=n; i+=4){
+  for(l=0; l<SMALL_NB; l++){
+    acc[l] = (SmallV4){0,0,0,0};
+    acc2[l] = (SmallV4){0,0,0,0};
+  }
+  /* two accumulators a sum, eight rows a step: with one, each step waits
+  ** for the last step's add (the chain, not the loads, set the pace) */
+  for(i=J; i+8<=n; i+=8){
+    SmallV4 yv = smallLoad(y+i), yw = smallLoad(y+i+4);
+    SMALL_UNROLL
+    for(l=0; l<SMALL_NB; l++){
+      if( l<J ){
+        acc[l] += smallLoad(p + (size_t)l*lda + i)*yv;
+        acc2[l] += smallLoad(p + (size_t)l*lda + i + 4)*yw;
+      }
+    }
+  }
+  for(; i+4<=n; i+=4){
     SmallV4 yv = smallLoad(y+i);
     SMALL_UNROLL
     for(l=0; l<SMALL_NB; l++){
       if( l<J ) acc[l] += smallLoad(p + (size_t)l*lda + i)*yv;
     }
   }
+  SMALL_UNROLL
+  for(l=0; l<SMALL_NB; l++) acc[l] += acc2[l];
   for(l=0; l<J; l++){
     const double *v = p + (size_t)l*lda;
     double t = y[l];
@@ -211,7 +228,7 @@ SMALL_INLINE void smallDotsV(const double *p, int lda, int J, int n,
 */
 SMALL_INLINE void smallUpdateV(const double *p, int lda, int J, int n,
                                double *y, const double *u, double *pSsq){
-  SmallV4 sq = {0,0,0,0};
+  SmallV4 sq = {0,0,0,0}, sq2 = {0,0,0,0};
   double ssq = 0.0;
   int l, r, i, i0;
   for(r=0; r<J && r<n; r++){
@@ -227,7 +244,22 @@ SMALL_INLINE void smallUpdateV(const double *p, int lda, int J, int n,
     y[J] -= t;
     i0 = J+1;
   }
-  for(i=i0; i+4<=n; i+=4){
+  for(i=i0; i+8<=n; i+=8){   /* two sums of squares, as in smallDotsV */
+    SmallV4 yv = smallLoad(y+i), yw = smallLoad(y+i+4);
+    SMALL_UNROLL
+    for(l=0; l<SMALL_NB; l++){
+      if( l<J ){
+        SmallV4 c = {u[l], u[l], u[l], u[l]};
+        yv -= smallLoad(p + (size_t)l*lda + i)*c;
+        yw -= smallLoad(p + (size_t)l*lda + i + 4)*c;
+      }
+    }
+    smallStore(y+i, yv);
+    smallStore(y+i+4, yw);
+    sq += yv*yv;
+    sq2 += yw*yw;
+  }
+  for(; i+4<=n; i+=4){
     SmallV4 yv = smallLoad(y+i);
     SMALL_UNROLL
     for(l=0; l<SMALL_NB; l++){
@@ -238,6 +270,7 @@ SMALL_INLINE void smallUpdateV(const double *p, int lda, int J, int n,
     smallStore(y+i, yv);
     sq += yv*yv;
   }
+  sq += sq2;
   for(; i<n; i++){
     double t = 0.0;
     for(l=0; l<J; l++) t += p[(size_t)l*lda + i]*u[l];
@@ -288,15 +321,30 @@ SMALL_INLINE int smallPanelColumn(double *p, int lda, int j, int n,
       z[l] = t;
     }
   }else{
-    SmallV4 acc[SMALL_NB], rv;
+    SmallV4 acc[SMALL_NB], acc2[SMALL_NB], rv;
     double r;
     beta = -copysign(sqrt(ssq + alpha*alpha), alpha);
     tau = (beta - alpha)/beta;
     r = 1.0/(alpha - beta);
     rv = (SmallV4){r, r, r, r};
     SMALL_UNROLL
-    for(l=0; l<SMALL_NB; l++) acc[l] = (SmallV4){0,0,0,0};
-    for(i=j+1; i+4<=n; i+=4){
+    for(l=0; l<SMALL_NB; l++){
+      acc[l] = (SmallV4){0,0,0,0};
+      acc2[l] = (SmallV4){0,0,0,0};
+    }
+    for(i=j+1; i+8<=n; i+=8){   /* two accumulators, as in smallDotsV */
+      SmallV4 yv = smallLoad(y+i)*rv, yw = smallLoad(y+i+4)*rv;
+      smallStore(y+i, yv);
+      smallStore(y+i+4, yw);
+      SMALL_UNROLL
+      for(l=0; l<SMALL_NB; l++){
+        if( l<j ){
+          acc[l] += smallLoad(p + (size_t)l*lda + i)*yv;
+          acc2[l] += smallLoad(p + (size_t)l*lda + i + 4)*yw;
+        }
+      }
+    }
+    for(; i+4<=n; i+=4){
       SmallV4 yv = smallLoad(y+i)*rv;
       smallStore(y+i, yv);
       SMALL_UNROLL
@@ -304,7 +352,10 @@ SMALL_INLINE int smallPanelColumn(double *p, int lda, int j, int n,
         if( l<j ) acc[l] += smallLoad(p + (size_t)l*lda + i)*yv;
       }
     }
-    for(l=0; l<j; l++) z[l] = smallSum(&acc[l]);
+    for(l=0; l<j; l++){
+      acc[l] += acc2[l];
+      z[l] = smallSum(&acc[l]);
+    }
     for(; i<n; i++){
       y[i] *= r;
       for(l=0; l<j; l++) z[l] += p[(size_t)l*lda + i]*y[i];
