@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 
-from reference import Checker
+from reference import Checker, version_h
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -62,8 +62,7 @@ def cpu_flags():
 def main():
     ext = sys.argv[1]
     c = Checker()
-    with open(os.path.join(ROOT, "ext", "version.h")) as f:
-        want = re.search(r'#define SVD_VERSION "([^"]+)"', f.read()).group(1)
+    want = version_h()
     flags = cpu_flags()
     avx_cores = {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"}
 

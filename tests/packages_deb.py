@@ -23,7 +23,7 @@ import tempfile
 
 import numpy as np
 
-from reference import TOL, Checker
+from reference import TOL, Checker, version_h
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -248,8 +248,7 @@ def check_install(c, cmds, deb, version, multiarch, expected):
 
 def main():
     c = Checker()
-    with open(os.path.join(ROOT, "ext", "version.h")) as f:
-        version = re.search(r'#define SVD_VERSION "([^"]+)"', f.read()).group(1)
+    version = version_h()
     arch = out(["dpkg", "--print-architecture"])
     multiarch = out(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"])
     sqlite_ver = out(["pkg-config", "--modversion", "sqlite3"])

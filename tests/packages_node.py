@@ -45,7 +45,7 @@ import tempfile
 import numpy as np
 
 from readme import NODE_DIR, PACKAGED_JS, blocks, node_ready, same
-from reference import TOL, Checker
+from reference import TOL, Checker, version_h
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -107,11 +107,6 @@ def run(cmd, cwd, env):
     return p.returncode, p.stdout
 
 
-def svd_version():
-    with open(os.path.join(ROOT, "ext", "version.h"), encoding="utf-8") as f:
-        return re.search(r'^#define SVD_VERSION "([^"]+)"$', f.read(), re.M).group(1)
-
-
 def local_prebuild(env):
     """better-sqlite3's binary from build/node as a prebuild-install tarball."""
     mod = os.path.join(NODE_DIR, "node_modules", "better-sqlite3")
@@ -163,7 +158,7 @@ def main():
     # node is not built for a preloaded ASan runtime; modules come from the project only
     env.pop("LD_PRELOAD", None)
     env.pop("NODE_PATH", None)
-    version = svd_version()
+    version = version_h()
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
         readme = f.read()
 

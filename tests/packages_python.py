@@ -38,6 +38,7 @@ import zipfile
 import numpy as np
 
 from readme import same
+from reference import Checker, version_h
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -87,19 +88,6 @@ print(json.dumps(out))
 """
 
 
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, ok, name, detail=""):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print(f"FAIL packages_python {name}: {detail}")
-        return ok
-
-
 def subsection(text):
     """README's "### Python" under "## Install", up to the next heading."""
     m = re.search(r"^## Install\n(.*?)^## ", text, re.S | re.M)
@@ -135,11 +123,6 @@ def copy_checkout(dest):
             continue                      # deleted in the working tree
         os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
         shutil.copy2(src, os.path.join(dest, rel), follow_symlinks=False)
-
-
-def version_h(root):
-    with open(os.path.join(root, "ext", "version.h"), encoding="utf-8") as f:
-        return re.search(r'^#define SVD_VERSION "([^"]+)"$', f.read(), re.M).group(1)
 
 
 def elf_machine(data):
@@ -241,7 +224,7 @@ def check_sqlite_utils(c, env, away, path, version):
 
 
 def main():
-    c = Checks()
+    c = Checker("packages_python")
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
         blocks = fenced(subsection(f.read()))
     if not c.check(blocks and blocks[0][0] == "sh" and any(b[0] == "python" for b in blocks),

@@ -14,29 +14,22 @@ import subprocess
 import sys
 import tempfile
 
+from reference import Checker, version_h
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
 def main():
-    passed = failed = 0
-
-    def check(ok, name, detail=""):
-        nonlocal passed, failed
-        if ok:
-            passed += 1
-        else:
-            failed += 1
-            print(f"FAIL packages_source {name}: {detail}")
-
-    with open(os.path.join(ROOT, "ext", "version.h")) as f:
-        version = re.search(r'#define SVD_VERSION "([^"]+)"', f.read()).group(1)
+    c = Checker("packages_source")
+    check = c.check
+    version = version_h()
     with open(os.path.join(ROOT, "README.md")) as f:
         readme = f.read()
     m = re.search(r"### From source\n\n```sh\n(.*?)```\n```text\n(.*?)```", readme, re.S)
     check(m is not None, "README has the From source block")
     if m is None:
-        print(f"{passed} passed, {failed} failed")
+        print(f"{c.passed} passed, {c.failed} failed")
         return 1
     lines = [l.split("#")[0].strip() for l in m.group(1).splitlines()]
     install = next(l for l in lines if l.startswith("make install"))
@@ -67,8 +60,8 @@ def main():
               "make uninstall removes it", r.stdout[-500:])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(f"{c.passed} passed, {c.failed} failed")
+    return 1 if c.failed else 0
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ pass removes it; it changes nothing else.
 """
 import json
 import math
+import os
+import re
 import sqlite3
 from fractions import Fraction
 
@@ -62,7 +64,10 @@ def spectrum(db, rows, as_json, options=None):
 
 
 class Checker:
-    def __init__(self):
+    """Counts checks; a failed one prints "FAIL <part> <name>: <detail>"."""
+
+    def __init__(self, part="reference"):
+        self.part = part
         self.passed = 0
         self.failed = 0
 
@@ -71,7 +76,14 @@ class Checker:
             self.passed += 1
         else:
             self.failed += 1
-            print(f"FAIL reference {name}: {detail}")
+            print(f"FAIL {self.part} {name}: {detail}")
+        return ok
+
+
+def version_h(root=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))):
+    """SVD_VERSION as root's ext/version.h writes it, the one place it is."""
+    with open(os.path.join(root, "ext", "version.h"), encoding="utf-8") as f:
+        return re.search(r'^#define SVD_VERSION "([^"]+)"$', f.read(), re.M).group(1)
 
 
 def expect_error(c, db, name, sql, args, want):
