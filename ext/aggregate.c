@@ -46,9 +46,45 @@ SQLITE_EXTENSION_INIT3
 ** that the small groups of a GROUP BY are kept without a reallocation. */
 #define AGG_FIRST_BYTES ((sqlite3_int64)256<<10)
 
+AggSpare *aggSpareNew(void){
+  AggSpare *p = sqlite3_malloc(sizeof(*p));
+  if( p ){
+    p->nRef = 1;
+    p->aRow = 0;
+  }
+  return p;
+}
+
+void aggSpareRef(AggSpare *p){
+  p->nRef++;
+}
+
+void aggSpareUnref(void *pArg){
+  AggSpare *p = pArg;
+  if( p && --p->nRef==0 ){
+    sqlite3_free(p->aRow);
+    sqlite3_free(p);
+  }
+}
+
+/* The group's row buffer goes: back to the connection's spare when that is
+** empty and the buffer small enough to keep, else freed. */
+static void aggRowsRelease(AggSpectrum *p){
+  AggSpare *pSpare = p->pSpare;
+  if( pSpare && pSpare->aRow==0 && p->aRow
+   && sqlite3_msize(p->aRow)<=(sqlite3_uint64)AGG_SPARE_MAX_BYTES ){
+    pSpare->aRow = p->aRow;
+  }else{
+    sqlite3_free(p->aRow);
+  }
+  p->aRow = 0;
+  p->nRowAlloc = 0;
+}
+
 void aggFree(AggSpectrum *p){
   const char *zFunc = p->zFunc;
-  sqlite3_free(p->aRow);
+  AggSpare *pSpare = p->pSpare;
+  aggRowsRelease(p);
   sqlite3_free(p->pCache);
   sqlite3_free(p->zOpt);
   vecBufFree(&p->buf);
@@ -56,6 +92,7 @@ void aggFree(AggSpectrum *p){
   specSetCancel(0, 0);  /* the final step's probe, if it set one */
   memset(p, 0, sizeof(*p));
   p->zFunc = zFunc;
+  p->pSpare = pSpare;
 }
 
 /* First row: parse OPTIONS and keep its text; later rows: the same text
@@ -87,6 +124,13 @@ static int aggReserve(AggSpectrum *p, char **pzErr){
         "than %d singular values, the limit of the exact method",
         p->zFunc, SPEC_MAX_K, p->nDim, SPEC_MAX_K);
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  if( p->aRow==0 && p->pSpare && p->pSpare->aRow ){
+    /* the buffer of the connection's last group, as large as it grew */
+    p->aRow = p->pSpare->aRow;
+    p->pSpare->aRow = 0;
+    p->nRowAlloc = (sqlite3_int64)(sqlite3_msize(p->aRow)/sizeof(double))
+                   / p->nDim;
   }
   if( p->nRow>=p->nRowAlloc ){
     sqlite3_int64 nNew = p->nRowAlloc ? p->nRowAlloc*2
@@ -151,9 +195,7 @@ int aggMoveToGram(AggSpectrum *p, char **pzErr){
     rc = aggGramAdd(p, &p->gram, p->aRow + i*p->nDim, pzErr);
   }
   if( rc ) return rc;
-  sqlite3_free(p->aRow);
-  p->aRow = 0;
-  p->nRowAlloc = 0;
+  aggRowsRelease(p);
   p->nRow -= p->iFirst;
   p->iFirst = 0;
   return SQLITE_OK;
@@ -236,6 +278,7 @@ static AggSpectrum *aggContext(sqlite3_context *ctx, const char *zFunc){
     sqlite3_result_error_nomem(ctx);
   }else{
     p->zFunc = zFunc;
+    p->pSpare = sqlite3_user_data(ctx);
   }
   return p;
 }
@@ -442,9 +485,7 @@ static void aggInverse(sqlite3_context *ctx, sqlite3_value *pX){
   p->bDirty = 1;
   if( p->iFirst==p->nRow ){
     /* empty: the next row may have another d, so the buffer goes too */
-    sqlite3_free(p->aRow);
-    p->aRow = 0;
-    p->nRowAlloc = 0;
+    aggRowsRelease(p);
     p->iFirst = p->nRow = 0;
   }else if( p->iFirst>=16 && p->iFirst*2>=p->nRow ){
     /* the dropped rows are half the buffer: move the frame down (O(d) a

@@ -25,6 +25,26 @@
 #define AGG_PROBE_VALUES ((sqlite3_int64)1<<20)
 
 /*
+** One spare row buffer a connection keeps between groups (aggregate.c):
+** the many small groups of a GROUP BY then neither allocate nor grow
+** theirs. Shared by the connection's svd_spectrum, svd_basis and svd_state
+** registrations (their user data), freed when the last is deleted.
+*/
+typedef struct AggSpare AggSpare;
+struct AggSpare {
+  int nRef;               /* registrations that hold it */
+  double *aRow;           /* the buffer, or 0 while a group has it */
+};
+
+/* The largest buffer a connection keeps: 4 MiB. */
+#define AGG_SPARE_MAX_BYTES ((sqlite3_int64)4<<20)
+
+/* aggSpareNew(): a new AggSpare holding one reference, or 0 (no memory);
+** aggSpareRef() adds one; aggSpareUnref() (sqlite3_create_window_function's
+** xDestroy) drops one, freeing it and its buffer with the last. Declared
+** in glue.h. */
+
+/*
 ** A group, or a window frame. Rows iFirst .. nRow-1 of aRow are the
 ** group's (iFirst > 0 only once a window frame has dropped rows), unless
 ** they stream into gram (bGram), which then holds all nRow of them.
@@ -48,6 +68,7 @@ struct AggSpectrum {
   int bDirty;             /* rows came or went since pCache was computed */
   unsigned char *pCache;  /* the last xValue result, nCache bytes */
   sqlite3_int64 nCache;
+  AggSpare *pSpare;       /* the connection's spare buffer, or 0 */
 };
 
 /* Free everything p holds (it stays usable, empty). */

@@ -44,6 +44,10 @@ void aggBasisStep(sqlite3_context*, int, sqlite3_value**);
 
 void aggStateStep(sqlite3_context*, int, sqlite3_value**);
 void aggRowsInverse(sqlite3_context*, int, sqlite3_value**);
+typedef struct AggSpare AggSpare;   /* aggregate.h */
+AggSpare *aggSpareNew(void);
+void aggSpareRef(AggSpare*);
+void aggSpareUnref(void*);
 
 /* final.c */
 void aggSpectrumFinal(sqlite3_context*);

@@ -135,6 +135,7 @@ int sqlite3_svd_init(sqlite3 *db, char **pzErrMsg,
                      const sqlite3_api_routines *pApi){
   size_t i;
   int rc = SQLITE_OK;
+  AggSpare *pSpare;
   /* The first load sets the API pointer and the numerics' allocator. Later
   ** loads (one per connection) would store the same pointer while other
   ** connections' queries read it: a race ThreadSanitizer reports
@@ -155,15 +156,23 @@ int sqlite3_svd_init(sqlite3 *db, char **pzErrMsg,
                                   aSvdFunc[i].zName, sqlite3_errmsg(db));
     }
   }
+  /* The aggregates share the connection's spare row buffer (aggregate.h):
+  ** a reference for each registration, which SQLite drops through the
+  ** destructor when the function goes (or fails to register). */
+  pSpare = rc==SQLITE_OK ? aggSpareNew() : 0;
+  if( rc==SQLITE_OK && pSpare==0 ) rc = SQLITE_NOMEM;
   for(i=0; rc==SQLITE_OK && i<sizeof(aSvdWindow)/sizeof(aSvdWindow[0]); i++){
+    aggSpareRef(pSpare);
     rc = sqlite3_create_window_function(db, aSvdWindow[i].zName,
-        aSvdWindow[i].nArg, aSvdWindow[i].eFlags, 0, aSvdWindow[i].xStep,
-        aSvdWindow[i].xFinal, aSvdWindow[i].xValue, aggRowsInverse, 0);
+        aSvdWindow[i].nArg, aSvdWindow[i].eFlags, pSpare, aSvdWindow[i].xStep,
+        aSvdWindow[i].xFinal, aSvdWindow[i].xValue, aggRowsInverse,
+        aggSpareUnref);
     if( rc!=SQLITE_OK && pzErrMsg ){
       *pzErrMsg = sqlite3_mprintf("svd: cannot register %s(): %s",
                                   aSvdWindow[i].zName, sqlite3_errmsg(db));
     }
   }
+  aggSpareUnref(pSpare);  /* ours; the registrations hold theirs */
   for(i=0; rc==SQLITE_OK && i<sizeof(aSvdModule)/sizeof(aSvdModule[0]); i++){
     rc = sqlite3_create_module(db, aSvdModule[i].zName, aSvdModule[i].pModule,
                                (void*)aSvdModule[i].pAux);

@@ -188,6 +188,35 @@ def small_road(c, db, rng):
                     reference(x), n, d)
 
 
+def spare_buffer(c, db, rng):
+    """Consecutive groups of one GROUP BY share the connection's spare row
+    buffer (aggregate.c): a group takes the last one's, as large as it
+    grew, whatever its d. Groups of shifting shapes, the spare too large,
+    too small and (above 4 MiB) not kept, two aggregates taking turns in
+    the same query, and NULL rows: each group against numpy."""
+    shapes = [(50, 768), (3, 5), (700, 768), (20, 768), (40, 4096), (1, 768), (200, 100),
+              (2, 4096), (60, 768), (5, 3)]
+    db.execute("DROP TABLE IF EXISTS sp")
+    db.execute("CREATE TABLE sp(g, v)")
+    groups = {}
+    for g, (n, d) in enumerate(shapes):
+        x = (rng.normal(size=(n, d)) + rng.normal(size=d)).astype(np.float32)
+        groups[g] = x.astype(np.float64)
+        db.executemany("INSERT INTO sp VALUES (?, ?)",
+                       [(g, r.astype("<f4").tobytes()) for r in x] + [(g, None)])
+    got = db.execute("SELECT g, svd_spectrum(v), svd_spectrum(v, 'center=false'), "
+                     "svd_state(v) FROM sp GROUP BY g ORDER BY g").fetchall()
+    c.check(len(got) == len(shapes), "spare buffer groups", f"{len(got)} groups")
+    for g, text, raw, state in got:
+        x = groups[g]
+        n, d = x.shape
+        compare(c, f"spare buffer group {g} {n}x{d}", text, reference(x), n, d)
+        compare(c, f"spare buffer group {g} {n}x{d} raw", raw,
+                reference(x, center=False), n, d, center=False)
+        (again,) = db.execute("SELECT svd_state_spectrum(?)", (state,)).fetchone()
+        compare(c, f"spare buffer group {g} {n}x{d} state", again, reference(x), n, d)
+
+
 def structured(c, db, rng):
     """Rank-deficient, duplicated rows, float32 extremes."""
     for n, d, r in [(50, 20, 3), (20, 50, 3), (100, 100, 1), (30, 30, 29)]:
@@ -340,6 +369,7 @@ def run(ext, seed=20261127):
     random_shapes(c, db, rng)
     large_mean(c, db, rng)
     small_road(c, db, rng)
+    spare_buffer(c, db, rng)
     structured(c, db, rng)
     shortest_text(c, db, rng)
     measures(c, db, rng)
