@@ -44,7 +44,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 EXT_SRC := ext/svd.c ext/about.c ext/vector.c ext/fmt.c ext/options.c ext/emb.c \
            ext/aggregate.c ext/final.c ext/state.c ext/each.c ext/measures.c \
            ext/basis.c ext/scree.c \
-           ext/numerics/numerics.c ext/numerics/small.c ext/numerics/spectrum.c \
+           ext/numerics/numerics.c ext/numerics/small.c ext/numerics/helper.c ext/numerics/spectrum.c \
            ext/numerics/gram.c ext/numerics/merge.c \
            ext/import/import.c ext/import/npy.c ext/import/safetensors.c \
            ext/import/textvec.c ext/import/vocab.c \
@@ -67,31 +67,31 @@ dist/svd.so: $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p dist
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $(EXT_SRC) $(EXT_LIBS)
 
-build/test_spectrum: tests/test_spectrum.c ext/numerics/numerics.c ext/numerics/small.c ext/numerics/spectrum.c ext/numerics/gram.c ext/numerics/merge.c $(EXT_HDR) | check-deps
+build/test_spectrum: tests/test_spectrum.c ext/numerics/numerics.c ext/numerics/small.c ext/numerics/helper.c ext/numerics/spectrum.c ext/numerics/gram.c ext/numerics/merge.c $(EXT_HDR) | check-deps
 	@mkdir -p build
-	$(CC) $(ALL_CFLAGS) -o $@ tests/test_spectrum.c ext/numerics/numerics.c ext/numerics/small.c ext/numerics/spectrum.c ext/numerics/gram.c ext/numerics/merge.c $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_spectrum.c ext/numerics/numerics.c ext/numerics/small.c ext/numerics/helper.c ext/numerics/spectrum.c ext/numerics/gram.c ext/numerics/merge.c $(PKG_LIBS) -lm -lpthread
 
 # small.c's kernels against LAPACK, as the CPU runs them and portably
-SMALL_TEST_SRC := tests/test_small.c ext/numerics/numerics.c ext/numerics/small.c ext/numerics/spectrum.c
+SMALL_TEST_SRC := tests/test_small.c ext/numerics/numerics.c ext/numerics/small.c ext/numerics/helper.c ext/numerics/spectrum.c
 build/test_small: $(SMALL_TEST_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build
-	$(CC) $(ALL_CFLAGS) -o $@ $(SMALL_TEST_SRC) $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $(SMALL_TEST_SRC) $(PKG_LIBS) -lm -lpthread
 
 build/test_small_portable: $(SMALL_TEST_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build
-	$(CC) $(ALL_CFLAGS) -DSVD_NO_AVX2 -o $@ $(SMALL_TEST_SRC) $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -DSVD_NO_AVX2 -o $@ $(SMALL_TEST_SRC) $(PKG_LIBS) -lm -lpthread
 
 build/asan/test_small: $(SMALL_TEST_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build/asan
-	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $(SMALL_TEST_SRC) $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $(SMALL_TEST_SRC) $(PKG_LIBS) -lm -lpthread
 
 build/asan/test_small_portable: $(SMALL_TEST_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build/asan
-	$(CC) $(ALL_CFLAGS) $(SAN) -DSVD_NO_AVX2 -o $@ $(SMALL_TEST_SRC) $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) $(SAN) -DSVD_NO_AVX2 -o $@ $(SMALL_TEST_SRC) $(PKG_LIBS) -lm -lpthread
 
 build/test_fmt: tests/test_fmt.c ext/fmt.c ext/fmt.h ext/fmt_table.h
 	@mkdir -p build
-	$(CC) $(ALL_CFLAGS) -o $@ tests/test_fmt.c ext/fmt.c -lm
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_fmt.c ext/fmt.c -lm -lpthread
 
 build/oom: tests/oom.c $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build
@@ -114,13 +114,13 @@ build/asan/svd.so: $(EXT_SRC) $(EXT_HDR) | check-deps
 	@mkdir -p build/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) -shared -o $@ $(EXT_SRC) $(EXT_LIBS)
 
-build/asan/test_spectrum: tests/test_spectrum.c ext/numerics/numerics.c ext/numerics/small.c ext/numerics/spectrum.c ext/numerics/gram.c ext/numerics/merge.c $(EXT_HDR) | check-deps
+build/asan/test_spectrum: tests/test_spectrum.c ext/numerics/numerics.c ext/numerics/small.c ext/numerics/helper.c ext/numerics/spectrum.c ext/numerics/gram.c ext/numerics/merge.c $(EXT_HDR) | check-deps
 	@mkdir -p build/asan
-	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ tests/test_spectrum.c ext/numerics/numerics.c ext/numerics/small.c ext/numerics/spectrum.c ext/numerics/gram.c ext/numerics/merge.c $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ tests/test_spectrum.c ext/numerics/numerics.c ext/numerics/small.c ext/numerics/helper.c ext/numerics/spectrum.c ext/numerics/gram.c ext/numerics/merge.c $(PKG_LIBS) -lm -lpthread
 
 build/asan/test_fmt: tests/test_fmt.c ext/fmt.c ext/fmt.h ext/fmt_table.h
 	@mkdir -p build/asan
-	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ tests/test_fmt.c ext/fmt.c -lm
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ tests/test_fmt.c ext/fmt.c -lm -lpthread
 
 build/asan/sqltest: tests/sqltest.c | check-deps
 	@mkdir -p build/asan

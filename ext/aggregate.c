@@ -38,6 +38,7 @@
 #include "glue.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 SQLITE_EXTENSION_INIT3
 
@@ -48,10 +49,8 @@ SQLITE_EXTENSION_INIT3
 
 AggSpare *aggSpareNew(void){
   AggSpare *p = sqlite3_malloc(sizeof(*p));
-  if( p ){
-    p->nRef = 1;
-    p->aRow = 0;
-  }
+  if( p ) memset(p, 0, sizeof(*p));
+  if( p ) p->nRef = 1;
   return p;
 }
 
@@ -62,9 +61,23 @@ void aggSpareRef(AggSpare *p){
 void aggSpareUnref(void *pArg){
   AggSpare *p = pArg;
   if( p && --p->nRef==0 ){
+    /* the connection closes, before SQLite unloads the extension: its
+    ** helper thread must not outlive the code it runs */
+    specHelperStop(p->pHelper);
     sqlite3_free(p->aRow);
     sqlite3_free(p);
   }
+}
+
+SpecHelper *aggHelper(AggSpectrum *p){
+  AggSpare *pSpare = p->pSpare;
+  if( pSpare==0 ) return 0;
+  if( !pSpare->bHelperTried && aggRows(p)*p->nDim>=AGG_HELPER_VALUES ){
+    const char *z = getenv("SQLITE_SVD_HELPER");
+    pSpare->bHelperTried = 1;
+    if( z==0 || strcmp(z, "0")!=0 ) pSpare->pHelper = specHelperStart(0);
+  }
+  return pSpare->pHelper;
 }
 
 /* The group's row buffer goes: back to the connection's spare when that is

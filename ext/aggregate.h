@@ -31,10 +31,21 @@
 ** registrations (their user data), freed when the last is deleted.
 */
 typedef struct AggSpare AggSpare;
+typedef struct AggSpectrum AggSpectrum;
 struct AggSpare {
   int nRef;               /* registrations that hold it */
   double *aRow;           /* the buffer, or 0 while a group has it */
+  SpecHelper *pHelper;    /* the connection's helper thread, or 0 */
+  int bHelperTried;       /* specHelperStart() was called */
 };
+
+/* Groups of at least this many values (n x d) share their QR with the
+** connection's helper thread (helper.c), started for the first of them. */
+#define AGG_HELPER_VALUES ((sqlite3_int64)18432)
+
+/* The helper thread for the group p (0 for none), started if need be,
+** unless SQLITE_SVD_HELPER=0 in the environment. */
+SpecHelper *aggHelper(AggSpectrum *p);
 
 /* The largest buffer a connection keeps: 4 MiB. */
 #define AGG_SPARE_MAX_BYTES ((sqlite3_int64)4<<20)
@@ -49,7 +60,6 @@ struct AggSpare {
 ** group's (iFirst > 0 only once a window frame has dropped rows), unless
 ** they stream into gram (bGram), which then holds all nRow of them.
 */
-typedef struct AggSpectrum AggSpectrum;
 struct AggSpectrum {
   double *aRow;           /* nRow x nDim values, row-major */
   sqlite3_int64 nRow;     /* non-NULL rows kept (or streamed) */

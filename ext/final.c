@@ -184,6 +184,9 @@ static int finCompute(sqlite3_context *ctx, AggSpectrum *p, int eKind,
   }else{
     a = p->aRow + p->iFirst*d;
   }
+  /* the QR of the kept rows may share its work with the connection's
+  ** helper thread (same result, bit for bit) */
+  specSetHelper(pG ? 0 : aggHelper(p));
   switch( eKind ){
     case FIN_SPECTRUM:
       rc = finSpectrum(p, pG, bKeep && pG==&p->gram, a, n, pOut, &st);
@@ -195,6 +198,7 @@ static int finCompute(sqlite3_context *ctx, AggSpectrum *p, int eKind,
       rc = finState(p, pG, a, n, pOut, &st);
       break;
   }
+  specSetHelper(0);
   if( pG==&g ) specGramFree(&g);
   sqlite3_free(aCopy);
   if( rc==SPEC_OK ) return 1;

@@ -268,6 +268,54 @@ static void testPasses(void){
         badAll, 0);
 }
 
+/*
+** smallQr with a helper thread taking half of each trailing update gives
+** the result it gives alone, bit for bit, whichever thread ran each half;
+** and the helper did run some of them.
+*/
+static void testHelper(void){
+  static const int aShape[][2] = {
+    {768, 49}, {768, 19}, {199, 100}, {300, 160}, {770, 23}, {1000, 100},
+  };
+  SpecHelper *h = specHelperStart(1);
+  long nBefore = specHelperJobs(h);
+  size_t q;
+  int r;
+  check(h!=0, "specHelperStart(1)", "helper", 0, 0);
+  if( h==0 ) return;
+  for(q=0; q<sizeof(aShape)/sizeof(aShape[0]); q++){
+    int d = aShape[q][0], m = aShape[q][1], nDiff = 0;
+    size_t n = (size_t)d*m;
+    double *a = malloc(sizeof(double)*n), *b = malloc(sizeof(double)*n);
+    double *c = malloc(sizeof(double)*n);
+    double tauB[160], tauC[160], work[SMALL_QR_WORK];
+    char zCase[64];
+    snprintf(zCase, sizeof(zCase), "%d x %d", d, m);
+    testMatrix(a, d, m, K_MEAN, 1.0);
+    memcpy(b, a, sizeof(double)*n);
+    specSetHelper(0);
+    smallQr(b, d, m, d, tauB, work);
+    for(r=0; r<50; r++){
+      memcpy(c, a, sizeof(double)*n);
+      specSetHelper(h);
+      smallQr(c, d, m, d, tauC, work);
+      specSetHelper(0);
+      if( memcmp(b, c, sizeof(double)*n)!=0
+       || memcmp(tauB, tauC, sizeof(double)*m)!=0 ) nDiff++;
+    }
+    check(nDiff==0, "smallQr with a helper equals smallQr alone, bit for bit",
+          zCase, nDiff, 0);
+    free(a);
+    free(b);
+    free(c);
+  }
+  check(specHelperJobs(h)>nBefore, "the helper ran trailing updates",
+        "helper", (double)(specHelperJobs(h)-nBefore), 1);
+  specHelperStop(h);
+  check(specHelperCount()==0, "specHelperStop leaves no helper", "helper",
+        specHelperCount(), 0);
+}
+
 int main(void){
   static const int aQr[][2] = {
     {768, 19}, {768, 49}, {100, 64}, {64, 64}, {200, 33}, {7, 3}, {5, 5},
@@ -295,6 +343,7 @@ int main(void){
     }
   }
   testPasses();
+  testHelper();
   printf("%d passed, %d failed\n", nPass, nFail);
   return nFail!=0;
 }

@@ -23,7 +23,13 @@ QUERIES = [
     "SELECT group_concat(s, ';') FROM (SELECT grp, svd_spectrum(vec) AS s FROM small GROUP BY grp)",
     "SELECT hex(svd_basis(vec, 4, 'method=gram')) FROM big",
     "SELECT hex(svd_basis(vec, 3)) FROM mid",
+    # groups of 50 x 400 share their QR with the connection's helper thread
+    "SELECT group_concat(s, ';') FROM (SELECT grp, svd_spectrum(vec) AS s FROM g50 GROUP BY grp)",
 ]
+
+
+def task_count():
+    return len(os.listdir("/proc/self/task"))
 
 
 def connect(path, ext):
@@ -50,12 +56,42 @@ def main():
         small = rng.normal(size=(500 * 20, 64)).astype("<f4")
         db.executemany("INSERT INTO small VALUES (?, ?)",
                        [(i // 20, r.tobytes()) for i, r in enumerate(small)])
+        db.execute("CREATE TABLE g50(grp, vec)")
+        g50 = (rng.normal(size=400) + rng.normal(size=(40 * 50, 400))).astype("<f4")
+        db.executemany("INSERT INTO g50 VALUES (?, ?)",
+                       [(i // 50, r.tobytes()) for i, r in enumerate(g50)])
         db.commit()
         db.close()
 
+        # the reference: no helper thread (SQLITE_SVD_HELPER=0)
+        os.environ["SQLITE_SVD_HELPER"] = "0"
+        n0 = task_count()
         db = connect(path, ext)
         want = [db.execute(q).fetchone()[0] for q in QUERIES]
+        n1 = task_count()
         db.close()
+        del os.environ["SQLITE_SVD_HELPER"]
+
+        # with one: it starts with the first group large enough, gives the
+        # same digits, and stops when the connection closes
+        db = connect(path, ext)
+        got = db.execute(QUERIES[-1]).fetchone()[0]
+        n2 = task_count()
+        db.close()
+        n3 = task_count()
+        cores = os.cpu_count() or 1
+        for ok, name, detail in [
+                (n1 == n0, "SQLITE_SVD_HELPER=0 starts no thread", f"{n0} threads, then {n1}"),
+                (n2 == n0 + (1 if cores > 1 else 0), "a helper thread starts on a multi-core machine",
+                 f"{n0} threads, then {n2} on {cores} cores"),
+                (n3 == n0, "the helper stops when its connection closes", f"{n0} threads, then {n3}"),
+                (got == want[-1], "the helper gives the digits of the connection without",
+                 f"{got[:60]} against {want[-1][:60]}")]:
+            if ok:
+                passed += 1
+            else:
+                failed += 1
+                print(f"FAIL threads {name}: {detail}")
 
         results, errors = [], []
 

@@ -30,6 +30,12 @@ static const char *azSetup[] = {
   "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM c WHERE i<999)"
   " INSERT INTO small SELECT i/10, json_array(sin(i), cos(i), sin(2*i),"
   " cos(3*i), i%7) FROM c",
+  /* 20 groups of 50 x 400: their QR is shared with a helper thread */
+  "CREATE TABLE mid(grp, vec)",
+  "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM c WHERE i<999),"
+  " d(j) AS (SELECT 0 UNION ALL SELECT j+1 FROM d WHERE j<399)"
+  " INSERT INTO mid SELECT i/50, emb_f32((SELECT '[' || group_concat("
+  "sin(i*400+j*j) + cos(j), ',') || ']' FROM d)) FROM c",
 };
 
 static const char *azQuery[] = {
@@ -45,6 +51,10 @@ static const char *azQuery[] = {
   "SELECT group_concat(hex(b), ';') FROM (SELECT svd_basis(vec, 2) OVER"
   " (PARTITION BY grp) AS b FROM small)",
   "SELECT hex(svd_basis(vec, 3)) FROM small",
+  "SELECT group_concat(s, ';') FROM (SELECT grp, svd_spectrum(vec) AS s"
+  " FROM mid GROUP BY grp)",
+  "SELECT group_concat(hex(b), ';') FROM (SELECT grp, svd_basis(vec, 5) AS b"
+  " FROM mid GROUP BY grp)",
 };
 #define N_QUERY (int)(sizeof(azQuery)/sizeof(azQuery[0]))
 

@@ -41,7 +41,7 @@
 #define SMALL_NB 4            /* reflectors per block */
 #define SMALL_TINY 0x1p-900   /* squared norms outside [TINY, HUGE]: */
 #define SMALL_HUGE 0x1p+900   /* LAPACK's dlarfg, which rescales */
-_Static_assert(SMALL_QR_WORK>=SMALL_NB*SMALL_NB, "SMALL_QR_WORK holds T");
+_Static_assert(SMALL_QR_WORK>=2*SMALL_NB*SMALL_NB, "SMALL_QR_WORK holds two T");
 
 /* An AVX2+FMA build of each kernel beside the portable one, chosen by
 ** what the CPU reports (GCC's target_clones with arch=haswell would test
@@ -508,34 +508,110 @@ SMALL_INLINE void smallBlockApply(const double *p, int lda, const double *aT,
   }
 }
 
+/* One trailing update, as a job for the helper thread (helper.c). */
+typedef struct SmallApply SmallApply;
+struct SmallApply {
+  const double *p;   /* the block's reflectors */
+  int lda;
+  const double *aT;  /* its T */
+  int n;             /* its rows */
+  double *a;         /* the columns to update */
+  int nCol;
+};
+
+SMALL_INLINE int smallApplyRunBody(const SmallApply *pJob){
+  smallBlockApply(pJob->p, pJob->lda, pJob->aT, pJob->n, pJob->a, pJob->nCol);
+  return 0;
+}
+
+SMALL_DISPATCH(int, smallApplyRun, (const SmallApply *pJob), (pJob))
+
+static void smallApplyJob(void *pArg){
+  smallApplyRun((const SmallApply*)pArg);
+}
+
+/* Trailing updates of at least this many values (rows x columns) are
+** shared with the calling thread's helper, if it has one: about 8 us of
+** work, against the 0.1-0.3 us a hand-over costs. */
+#define SMALL_SHARE_MIN (768*12)
+
+/* Factor the block of nb <= SMALL_NB columns at p (n rows): its
+** reflectors in place, their factors in aTau, its T in aT. */
+SMALL_INLINE int smallPanel(double *p, int lda, int nb, int n, double *aTau,
+                            double *aT){
+  int j;
+  for(j=0; j<nb; j++){
+    switch( j ){   /* a constant j, so that the loops over it unroll */
+      case 0: if( smallPanelColumn(p, lda, 0, n, aTau, aT) ) return 1;
+              break;
+      case 1: if( smallPanelColumn(p, lda, 1, n, aTau, aT) ) return 1;
+              break;
+      case 2: if( smallPanelColumn(p, lda, 2, n, aTau, aT) ) return 1;
+              break;
+      default:
+              if( smallPanelColumn(p, lda, 3, n, aTau, aT) ) return 1;
+              break;
+    }
+  }
+  return 0;
+}
+
+/*
+** The update of block p's nCol trailing columns at a (n rows), then the
+** factorization of the next block, its first nbNext columns, into aTau and
+** aTNext. Every column goes through smallApplyRun() whichever thread runs
+** it, so that the result is the same bit for bit with a helper or
+** without. With one, the caller updates the first columns, the next
+** block's among them, and factors the next block while the helper updates
+** the rest; it then waits for the helper, or updates the rest itself if
+** the helper has not started on them.
+*/
+SMALL_INLINE int smallTrailing(const double *p, int lda, const double *aT,
+                               int n, double *a, int nCol, int nbNext,
+                               double *aTau, double *aTNext){
+  SpecHelper *h = specGetHelper();
+  SmallApply mine = { p, lda, aT, n, a, nCol };
+  int rc;
+  if( h && nCol>=2*nbNext+SMALL_NB && (int64_t)n*nCol>=SMALL_SHARE_MIN ){
+    /* the caller's share: the next block, and half of the rest less about
+    ** the next block's factorization, which costs as much as updating
+    ** SMALL_NB columns */
+    int nMine = nbNext + (nCol - nbNext - SMALL_NB)/2;
+    SmallApply theirs = { p, lda, aT, n, a + (size_t)nMine*lda, nCol - nMine };
+    mine.nCol = nMine;
+    specHelperPost(h, smallApplyJob, &theirs);
+    smallApplyRun(&mine);
+    rc = smallPanel(a + SMALL_NB, lda, nbNext, n - SMALL_NB, aTau, aTNext);
+    if( specHelperReclaim(h) ) smallApplyRun(&theirs);
+    return rc;
+  }
+  smallApplyRun(&mine);
+  return smallPanel(a + SMALL_NB, lda, nbNext, n - SMALL_NB, aTau, aTNext);
+}
+
 /*
 ** dgeqrf of the d x m column-major a (d >= m >= 1). aWork holds
-** SMALL_NB*SMALL_NB doubles (T). Returns 0, or non-zero when a reflector
-** could not be formed (LAPACK's dlarfg reported an error).
+** SMALL_QR_WORK doubles (two T's, the current block's and the next's).
+** Returns 0, or non-zero when a reflector could not be formed (LAPACK's
+** dlarfg reported an error).
 */
 SMALL_INLINE int smallQrBody(double *a, int d, int m, int lda, double *aTau,
                              double *aWork){
-  double *aT = aWork;
-  int k0, j;
-  for(k0=0; k0<m; k0+=SMALL_NB){
-    int nb = m-k0<SMALL_NB ? m-k0 : SMALL_NB;
+  double *aT = aWork, *aTNext = aWork + SMALL_NB*SMALL_NB, *x;
+  int k0;
+  if( smallPanel(a, lda, m<SMALL_NB ? m : SMALL_NB, d, aTau, aT) ) return 1;
+  for(k0=0; k0+SMALL_NB<m; k0+=SMALL_NB){
+    /* block k0 is factored; update the rest and factor the next block */
+    int nCol = m-k0-SMALL_NB;
     double *p = a + (size_t)k0*lda + k0;
-    for(j=0; j<nb; j++){
-      switch( j ){   /* a constant j, so that the loops over it unroll */
-        case 0: if( smallPanelColumn(p, lda, 0, d-k0, aTau+k0, aT) ) return 1;
-                break;
-        case 1: if( smallPanelColumn(p, lda, 1, d-k0, aTau+k0, aT) ) return 1;
-                break;
-        case 2: if( smallPanelColumn(p, lda, 2, d-k0, aTau+k0, aT) ) return 1;
-                break;
-        default:
-                if( smallPanelColumn(p, lda, 3, d-k0, aTau+k0, aT) ) return 1;
-                break;
-      }
+    if( smallTrailing(p, lda, aT, d-k0, p + (size_t)SMALL_NB*lda, nCol,
+                      nCol<SMALL_NB ? nCol : SMALL_NB, aTau + k0+SMALL_NB,
+                      aTNext) ){
+      return 1;
     }
-    if( k0+nb<m ){   /* then nb==SMALL_NB: only the last block is short */
-      smallBlockApply(p, lda, aT, d-k0, p + (size_t)nb*lda, m-k0-nb);
-    }
+    x = aT;
+    aT = aTNext;
+    aTNext = x;
   }
   return 0;
 }

@@ -118,7 +118,7 @@ int specUnscale(double *sigma, int k, int e);
 ** SMALL_QR_WORK doubles. smallBidiag: dgebrd of the k x k column-major
 ** t (destroyed) into its upper bidiagonal aD[k], aE[k-1]; aWork 2k doubles.
 */
-#define SMALL_QR_WORK 16
+#define SMALL_QR_WORK 32
 int smallQr(double *a, int d, int m, int lda, double *aTau, double *aWork);
 int smallBidiag(double *t, int k, double *aD, double *aE, double *aWork);
 
@@ -128,6 +128,27 @@ int smallSub(double *restrict y, const double *restrict x, int64_t n);
 double smallAbsMax(const double *a, int64_t n);
 int smallFromF32(const unsigned char *restrict p, double *restrict a,
                  int64_t n);
+
+/*
+** A second thread for small groups (helper.c). specHelperStart: a new
+** helper, or 0 when every core but one already has one in the process
+** (bAnyCores: start one all the same; for tests) or a thread cannot be
+** made. specHelperStop: stop and free it (0: nothing). specSetHelper: the
+** calling thread's helper, which smallQr() then shares its work with (0:
+** none). specHelperPost: give h the job xJob(pArg); specHelperReclaim:
+** 1 if h had not started it (the caller runs it now), else 0 once h has
+** finished it. specHelperJobs: the jobs h has run; specHelperCount: the
+** helpers in the process.
+*/
+typedef struct SpecHelper SpecHelper;
+SpecHelper *specHelperStart(int bAnyCores);
+void specHelperStop(SpecHelper *h);
+void specSetHelper(SpecHelper *h);
+SpecHelper *specGetHelper(void);
+void specHelperPost(SpecHelper *h, void (*xJob)(void*), void *pArg);
+int specHelperReclaim(SpecHelper *h);
+long specHelperJobs(SpecHelper *h);
+int specHelperCount(void);
 
 /* a[] *= 2^e, n values, for any e (in finite steps: 2^e alone may not be
 ** a double). */

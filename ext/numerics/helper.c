@@ -1,0 +1,198 @@
+/*
+** helper.c: a second thread for the QR of a small group (issue 14).
+**
+** A connection's aggregates own one helper (aggregate.c starts it with the
+** connection's first small group and stops it when the connection closes);
+** the numerics reach it through the calling thread's specSetHelper().
+** smallQr() splits each block's trailing update in two: it posts one half
+** as a job, works the other, then takes the job back if the helper has not
+** started it, or waits for the helper to finish it. So a helper that is
+** asleep, busy elsewhere or descheduled never makes the caller wait for it
+** to start, and the result is the same bit for bit whoever runs the job:
+** each column's update is the same sequence of operations either way.
+**
+** The helper spins for a job for SPEC_HELPER_SPIN_NS after its last one
+** (the next block, or the next group of a GROUP BY, comes within it),
+** yielding the core between looks, then sleeps on a condition variable
+** until the next post wakes it. At most one helper per core but one exists
+** in the process (TRAP 1: a host running queries on many threads must not
+** have more spinning threads than cores); a connection that finds none
+** free runs alone.
+*/
+#define _POSIX_C_SOURCE 200809L   /* clock_gettime, sched_yield */
+#include "spectrum.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How long an idle helper keeps looking for work before it sleeps. */
+#define SPEC_HELPER_SPIN_NS 2000000L
+
+enum { JOB_NONE, JOB_POSTED, JOB_CLAIMED, JOB_DONE };
+
+struct SpecHelper {
+  pthread_t tid;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;        /* a job was posted, or bQuit */
+  _Atomic int eJob;         /* JOB_*: the job slot's state */
+  _Atomic int bAsleep;      /* the helper waits on cv */
+  _Atomic int bQuit;
+  void (*xJob)(void*);      /* the job, set before eJob becomes POSTED */
+  void *pJobArg;
+  _Atomic long nRun;        /* jobs the helper has run */
+};
+
+/* Helpers in the process, and how many may exist (cores - 1). */
+static _Atomic int specNHelper = 0;
+
+static long specHelperNow(void){
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long)t.tv_sec*1000000000L + t.tv_nsec;
+}
+
+static void *specHelperMain(void *pArg){
+  SpecHelper *h = pArg;
+  long tIdle = specHelperNow();
+  unsigned nLook = 0;
+  while( !atomic_load_explicit(&h->bQuit, memory_order_acquire) ){
+    int e = JOB_POSTED;
+    /* look before the exchange, which would take the line from the poster */
+    if( atomic_load_explicit(&h->eJob, memory_order_relaxed)==JOB_POSTED
+     && atomic_compare_exchange_strong_explicit(&h->eJob, &e, JOB_CLAIMED,
+            memory_order_acq_rel, memory_order_acquire) ){
+      h->xJob(h->pJobArg);
+      atomic_fetch_add_explicit(&h->nRun, 1, memory_order_relaxed);
+      atomic_store_explicit(&h->eJob, JOB_DONE, memory_order_release);
+      tIdle = specHelperNow();
+      nLook = 0;
+      continue;
+    }
+    if( (++nLook & 63)!=0 ){
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+      continue;
+    }
+    if( specHelperNow()-tIdle<SPEC_HELPER_SPIN_NS ){
+      sched_yield();
+      continue;
+    }
+    /* idle too long: sleep until a post (or bQuit) wakes us */
+    pthread_mutex_lock(&h->mu);
+    atomic_store(&h->bAsleep, 1);
+    while( atomic_load(&h->eJob)!=JOB_POSTED && !atomic_load(&h->bQuit) ){
+      pthread_cond_wait(&h->cv, &h->mu);
+    }
+    atomic_store(&h->bAsleep, 0);
+    pthread_mutex_unlock(&h->mu);
+    tIdle = specHelperNow();
+    nLook = 0;
+  }
+  return 0;
+}
+
+SpecHelper *specHelperStart(int bAnyCores){
+  static _Atomic long nMax = -1;
+  long nCap = atomic_load(&nMax);
+  SpecHelper *h;
+  int n;
+  if( nCap<0 ){
+    nCap = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+    if( nCap<0 ) nCap = 0;
+    atomic_store(&nMax, nCap);
+  }
+  n = atomic_fetch_add(&specNHelper, 1);
+  if( n>=nCap && !bAnyCores ){
+    atomic_fetch_sub(&specNHelper, 1);
+    return 0;
+  }
+  h = specZalloc(sizeof(*h));
+  if( h ){
+    atomic_init(&h->eJob, JOB_NONE);
+    atomic_init(&h->bAsleep, 0);
+    atomic_init(&h->bQuit, 0);
+    atomic_init(&h->nRun, 0);
+    if( pthread_mutex_init(&h->mu, 0)==0 ){
+      if( pthread_cond_init(&h->cv, 0)==0 ){
+        if( pthread_create(&h->tid, 0, specHelperMain, h)==0 ) return h;
+        pthread_cond_destroy(&h->cv);
+      }
+      pthread_mutex_destroy(&h->mu);
+    }
+    specFree(h);
+  }
+  atomic_fetch_sub(&specNHelper, 1);
+  return 0;
+}
+
+void specHelperStop(SpecHelper *h){
+  if( h==0 ) return;
+  pthread_mutex_lock(&h->mu);
+  atomic_store(&h->bQuit, 1);
+  pthread_cond_signal(&h->cv);
+  pthread_mutex_unlock(&h->mu);
+  pthread_join(h->tid, 0);
+  pthread_cond_destroy(&h->cv);
+  pthread_mutex_destroy(&h->mu);
+  specFree(h);
+  atomic_fetch_sub(&specNHelper, 1);
+}
+
+/* The calling thread's helper (specSetHelper). */
+static _Thread_local SpecHelper *specCurHelper;
+
+void specSetHelper(SpecHelper *h){
+  specCurHelper = h;
+}
+
+SpecHelper *specGetHelper(void){
+  return specCurHelper;
+}
+
+void specHelperPost(SpecHelper *h, void (*xJob)(void*), void *pArg){
+  h->xJob = xJob;
+  h->pJobArg = pArg;
+  /* sequentially consistent, as the helper's bAsleep-then-eJob: either it
+  ** sees the job or this sees it asleep (and wakes it under the mutex it
+  ** holds until it waits) */
+  atomic_store(&h->eJob, JOB_POSTED);
+  if( atomic_load(&h->bAsleep) ){
+    pthread_mutex_lock(&h->mu);
+    pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+  }
+}
+
+int specHelperReclaim(SpecHelper *h){
+  int e = JOB_POSTED;
+  unsigned nLook = 0;
+  if( atomic_compare_exchange_strong_explicit(&h->eJob, &e, JOB_NONE,
+          memory_order_acq_rel, memory_order_acquire) ){
+    return 1;   /* never started: the caller runs it */
+  }
+  /* the helper runs it: wait (yielding now and then, in case the helper
+  ** shares this core) */
+  while( atomic_load_explicit(&h->eJob, memory_order_acquire)!=JOB_DONE ){
+    if( (++nLook & 63)==0 ){
+      sched_yield();
+    }else{
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+  }
+  atomic_store_explicit(&h->eJob, JOB_NONE, memory_order_relaxed);
+  return 0;
+}
+
+long specHelperJobs(SpecHelper *h){
+  return h ? atomic_load(&h->nRun) : 0;
+}
+
+int specHelperCount(void){
+  return atomic_load(&specNHelper);
+}
