@@ -24,6 +24,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <time.h>
 #include <unistd.h>
@@ -118,7 +119,15 @@ SpecHelper *specHelperStart(int bAnyCores){
     atomic_init(&h->nRun, 0);
     if( pthread_mutex_init(&h->mu, 0)==0 ){
       if( pthread_cond_init(&h->cv, 0)==0 ){
-        if( pthread_create(&h->tid, 0, specHelperMain, h)==0 ) return h;
+        /* the helper takes no signals: the host's handlers (Ctrl-C in the
+        ** sqlite3 shell) run on its own threads, as without the helper */
+        sigset_t all, old;
+        int rc;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        rc = pthread_create(&h->tid, 0, specHelperMain, h);
+        pthread_sigmask(SIG_SETMASK, &old, 0);
+        if( rc==0 ) return h;
         pthread_cond_destroy(&h->cv);
       }
       pthread_mutex_destroy(&h->mu);
