@@ -637,8 +637,41 @@ SMALL_INLINE int smallBidiagBody(double *t, int k, double *aD, double *aE,
     if( smallReflector(x, k-j, &tau) ) return 1;
     beta = x[0];
     if( tau!=0.0 ){
+      /* two columns a pass, so that each load of the reflector serves
+      ** both */
+      int nr = k-j;
       x[0] = 1.0;
-      for(l=j+1; l<k; l++) smallApply1(x, tau, t + (size_t)l*k + j, k-j);
+      for(l=j+1; l+2<=k; l+=2){
+        double *y0 = t + (size_t)l*k + j, *y1 = y0 + k;
+        SmallV4 s0 = {0,0,0,0}, s1 = {0,0,0,0}, c0, c1;
+        double d0, d1;
+        int i;
+        for(i=0; i+4<=nr; i+=4){
+          SmallV4 v = smallLoad(x+i);
+          s0 += v*smallLoad(y0+i);
+          s1 += v*smallLoad(y1+i);
+        }
+        d0 = smallSum(&s0);
+        d1 = smallSum(&s1);
+        for(; i<nr; i++){
+          d0 += x[i]*y0[i];
+          d1 += x[i]*y1[i];
+        }
+        d0 *= tau;
+        d1 *= tau;
+        c0 = (SmallV4){d0, d0, d0, d0};
+        c1 = (SmallV4){d1, d1, d1, d1};
+        for(i=0; i+4<=nr; i+=4){
+          SmallV4 v = smallLoad(x+i);
+          smallStore(y0+i, smallLoad(y0+i) - c0*v);
+          smallStore(y1+i, smallLoad(y1+i) - c1*v);
+        }
+        for(; i<nr; i++){
+          y0[i] -= d0*x[i];
+          y1[i] -= d1*x[i];
+        }
+      }
+      if( l<k ) smallApply1(x, tau, t + (size_t)l*k + j, nr);
       x[0] = beta;
     }
     aD[j] = beta;
@@ -655,12 +688,42 @@ SMALL_INLINE int smallBidiagBody(double *t, int k, double *aD, double *aE,
       int nr = k-j-1;
       aWork[0] = 1.0;
       memset(w, 0, sizeof(double)*(size_t)nr);
-      for(l=0; l<nr; l++){
-        smallAxpy(w, t + (size_t)(j+1+l)*k + j+1, -aWork[l], nr);
+      const double *u = aWork;
+      double *c = t + (size_t)(j+1)*k + j+1;   /* T(j+1, j+1) */
+      int i;
+      /* four columns a pass into w, two a pass out of it */
+      for(l=0; l+4<=nr; l+=4){
+        const double *y0 = c + (size_t)l*k, *y1 = y0 + k, *y2 = y1 + k;
+        const double *y3 = y2 + k;
+        SmallV4 c0 = {u[l], u[l], u[l], u[l]};
+        SmallV4 c1 = {u[l+1], u[l+1], u[l+1], u[l+1]};
+        SmallV4 c2 = {u[l+2], u[l+2], u[l+2], u[l+2]};
+        SmallV4 c3 = {u[l+3], u[l+3], u[l+3], u[l+3]};
+        for(i=0; i+4<=nr; i+=4){
+          smallStore(w+i, smallLoad(w+i) + c0*smallLoad(y0+i)
+                          + c1*smallLoad(y1+i) + c2*smallLoad(y2+i)
+                          + c3*smallLoad(y3+i));
+        }
+        for(; i<nr; i++){
+          w[i] += u[l]*y0[i] + u[l+1]*y1[i] + u[l+2]*y2[i] + u[l+3]*y3[i];
+        }
       }
-      for(l=0; l<nr; l++){
-        smallAxpy(t + (size_t)(j+1+l)*k + j+1, w, tau*aWork[l], nr);
+      for(; l<nr; l++) smallAxpy(w, c + (size_t)l*k, -u[l], nr);
+      for(l=0; l+2<=nr; l+=2){
+        double *y0 = c + (size_t)l*k, *y1 = y0 + k;
+        double d0 = tau*u[l], d1 = tau*u[l+1];
+        SmallV4 c0 = {d0, d0, d0, d0}, c1 = {d1, d1, d1, d1};
+        for(i=0; i+4<=nr; i+=4){
+          SmallV4 wv = smallLoad(w+i);
+          smallStore(y0+i, smallLoad(y0+i) - c0*wv);
+          smallStore(y1+i, smallLoad(y1+i) - c1*wv);
+        }
+        for(; i<nr; i++){
+          y0[i] -= d0*w[i];
+          y1[i] -= d1*w[i];
+        }
       }
+      if( l<nr ) smallAxpy(c + (size_t)l*k, w, tau*u[l], nr);
     }
     aE[j] = beta;
   }
