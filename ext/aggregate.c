@@ -38,7 +38,6 @@
 #include "glue.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 SQLITE_EXTENSION_INIT3
 
@@ -72,10 +71,10 @@ void aggSpareUnref(void *pArg){
 SpecHelper *aggHelper(AggSpectrum *p){
   AggSpare *pSpare = p->pSpare;
   if( pSpare==0 ) return 0;
-  if( !pSpare->bHelperTried && aggRows(p)*p->nDim>=AGG_HELPER_VALUES ){
-    const char *z = getenv("SQLITE_SVD_HELPER");
+  if( !pSpare->bHelperTried && aggRows(p)*p->nDim>=AGG_HELPER_VALUES
+   && (aggRows(p)<=AGG_HELPER_K+1 || p->nDim<=AGG_HELPER_K) ){
     pSpare->bHelperTried = 1;
-    if( z==0 || strcmp(z, "0")!=0 ) pSpare->pHelper = specHelperStart(0);
+    if( specHelperAllowed() ) pSpare->pHelper = specHelperStart(0);
   }
   return pSpare->pHelper;
 }

@@ -39,12 +39,15 @@ struct AggSpare {
   int bHelperTried;       /* specHelperStart() was called */
 };
 
-/* Groups of at least this many values (n x d) share their QR with the
-** connection's helper thread (helper.c), started for the first of them. */
+/* Groups of at least this many values (n x d), and at most AGG_HELPER_K
+** dimensions or AGG_HELPER_K + 1 rows (so that small.c's QR takes them),
+** share their QR with the connection's helper thread (helper.c), started
+** for the first of them; a connection asks once. */
 #define AGG_HELPER_VALUES ((sqlite3_int64)18432)
+#define AGG_HELPER_K 160
 
 /* The helper thread for the group p (0 for none), started if need be,
-** unless SQLITE_SVD_HELPER=0 in the environment. */
+** unless SQLITE_SVD_HELPER=0 (off, false, no) in the environment. */
 SpecHelper *aggHelper(AggSpectrum *p);
 
 /* The largest buffer a connection keeps: 4 MiB. */

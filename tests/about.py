@@ -40,13 +40,37 @@ print(json.dumps({
 """
 
 
-def child(ext, **env):
+# a group of 50 x 400 starts the connection's helper thread (README,
+# "Threads"); svd_info counts it, and closing the connection stops it
+HELPER_CHILD = r"""
+import json, sqlite3, sys
+import numpy as np
+def info(db):
+    return json.loads(db.execute("SELECT svd_info()").fetchone()[0])
+db = sqlite3.connect(":memory:")
+db.enable_load_extension(True)
+db.load_extension(sys.argv[1])
+before = info(db)
+x = np.random.default_rng(1).normal(size=(50, 400)).astype("<f4")
+db.execute("CREATE TABLE t(v)")
+db.executemany("INSERT INTO t VALUES (?)", [(r.tobytes(),) for r in x])
+db.execute("SELECT svd_spectrum(v) FROM t").fetchone()
+during = info(db)
+db.close()
+db = sqlite3.connect(":memory:")
+db.enable_load_extension(True)
+db.load_extension(sys.argv[1])
+print(json.dumps({"before": before, "during": during, "after": info(db)}))
+"""
+
+
+def child(ext, code=CHILD, **env):
     e = dict(os.environ)
     for k in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
               "OMP_NUM_THREADS"):
         e.pop(k, None)
     e.update(env)
-    out = subprocess.run([sys.executable, "-c", CHILD, ext], env=e, check=True,
+    out = subprocess.run([sys.executable, "-c", code, ext], env=e, check=True,
                          stdout=subprocess.PIPE, text=True).stdout
     return json.loads(out)
 
@@ -113,6 +137,32 @@ def main():
     c.check((got is None) if want_hint is None else
             (got is not None and want_hint in got),
             "hint under Prescott kernels", f"{got!r}, expected {want_hint!r}")
+
+    # the small groups' helper thread: allowed unless SQLITE_SVD_HELPER
+    # says 0, off, false or no; one runs while a connection has one (on a
+    # machine with a core to spare), none once it closes
+    helpers = 1 if (os.cpu_count() or 1) > 1 else 0
+    r = child(ext, HELPER_CHILD)
+    c.check(r["before"].get("helper_allowed") is True
+            and r["before"].get("helper_threads") == 0,
+            "info helper before any group", str(r["before"]))
+    c.check(r["during"].get("helper_threads") == helpers,
+            "info helper_threads with a 50 x 400 group done",
+            f"{r['during'].get('helper_threads')}, expected {helpers}")
+    c.check(r["after"].get("helper_threads") == 0,
+            "info helper_threads after the connection closed",
+            str(r["after"].get("helper_threads")))
+    for value in ("0", "off", "FALSE", "No"):
+        r = child(ext, HELPER_CHILD, SQLITE_SVD_HELPER=value)
+        c.check(r["before"].get("helper_allowed") is False
+                and r["during"].get("helper_threads") == 0,
+                f"SQLITE_SVD_HELPER={value} starts none",
+                f"{r['before'].get('helper_allowed')}, "
+                f"{r['during'].get('helper_threads')} running")
+    r = child(ext, HELPER_CHILD, SQLITE_SVD_HELPER="1")
+    c.check(r["before"].get("helper_allowed") is True
+            and r["during"].get("helper_threads") == helpers,
+            "SQLITE_SVD_HELPER=1 leaves it on", str(r["during"]))
 
     print(f"{c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0

@@ -25,6 +25,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <strings.h>
 #include <stdatomic.h>
 #include <time.h>
 #include <unistd.h>
@@ -204,4 +206,15 @@ long specHelperJobs(SpecHelper *h){
 
 int specHelperCount(void){
   return atomic_load(&specNHelper);
+}
+
+int specHelperAllowed(void){
+  static const char *const azOff[] = { "0", "off", "false", "no" };
+  const char *z = getenv("SQLITE_SVD_HELPER");
+  size_t i;
+  if( z==0 ) return 1;
+  for(i=0; i<sizeof(azOff)/sizeof(azOff[0]); i++){
+    if( strcasecmp(z, azOff[i])==0 ) return 0;
+  }
+  return 1;
 }

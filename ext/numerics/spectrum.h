@@ -138,7 +138,8 @@ int smallFromF32(const unsigned char *restrict p, double *restrict a,
 ** none). specHelperPost: give h the job xJob(pArg); specHelperReclaim:
 ** 1 if h had not started it (the caller runs it now), else 0 once h has
 ** finished it. specHelperJobs: the jobs h has run; specHelperCount: the
-** helpers in the process.
+** helpers in the process. specHelperAllowed: 0 when the environment says
+** SQLITE_SVD_HELPER=0 (or off, false, no, in any case), else 1.
 */
 typedef struct SpecHelper SpecHelper;
 SpecHelper *specHelperStart(int bAnyCores);
@@ -149,6 +150,7 @@ void specHelperPost(SpecHelper *h, void (*xJob)(void*), void *pArg);
 int specHelperReclaim(SpecHelper *h);
 long specHelperJobs(SpecHelper *h);
 int specHelperCount(void);
+int specHelperAllowed(void);
 
 /* a[] *= 2^e, n values, for any e (in finite steps: 2^e alone may not be
 ** a double). */
