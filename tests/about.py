@@ -141,7 +141,7 @@ def main():
     # the small groups' helper thread: allowed unless SQLITE_SVD_HELPER
     # says 0, off, false or no; one runs while a connection has one (on a
     # machine with a core to spare), none once it closes
-    helpers = 1 if (os.cpu_count() or 1) > 1 else 0
+    helpers = 1 if len(os.sched_getaffinity(0)) > 1 else 0
     r = child(ext, HELPER_CHILD)
     c.check(r["before"].get("helper_allowed") is True
             and r["before"].get("helper_threads") == 0,

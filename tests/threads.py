@@ -79,7 +79,7 @@ def main():
         n2 = task_count()
         db.close()
         n3 = task_count()
-        cores = os.cpu_count() or 1
+        cores = len(os.sched_getaffinity(0))
         for ok, name, detail in [
                 (n1 == n0, "SQLITE_SVD_HELPER=0 starts no thread", f"{n0} threads, then {n1}"),
                 (n2 == n0 + (1 if cores > 1 else 0), "a helper thread starts on a multi-core machine",

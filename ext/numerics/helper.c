@@ -19,7 +19,7 @@
 ** have more spinning threads than cores); a connection that finds none
 ** free runs alone.
 */
-#define _POSIX_C_SOURCE 200809L   /* clock_gettime, sched_yield */
+#define _GNU_SOURCE   /* clock_gettime, sched_yield, sched_getaffinity */
 #include "spectrum.h"
 
 #include <pthread.h>
@@ -28,11 +28,12 @@
 #include <stdlib.h>
 #include <strings.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 
 /* How long an idle helper keeps looking for work before it sleeps. */
-#define SPEC_HELPER_SPIN_NS 2000000L
+#define SPEC_HELPER_SPIN_NS 2000000
 
 enum { JOB_NONE, JOB_POSTED, JOB_CLAIMED, JOB_DONE };
 
@@ -51,15 +52,15 @@ struct SpecHelper {
 /* Helpers in the process, and how many may exist (cores - 1). */
 static _Atomic int specNHelper = 0;
 
-static long specHelperNow(void){
+static int64_t specHelperNow(void){
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
-  return (long)t.tv_sec*1000000000L + t.tv_nsec;
+  return (int64_t)t.tv_sec*1000000000 + t.tv_nsec;
 }
 
 static void *specHelperMain(void *pArg){
   SpecHelper *h = pArg;
-  long tIdle = specHelperNow();
+  int64_t tIdle = specHelperNow();
   unsigned nLook = 0;
   while( !atomic_load_explicit(&h->bQuit, memory_order_acquire) ){
     int e = JOB_POSTED;
@@ -104,7 +105,12 @@ SpecHelper *specHelperStart(int bAnyCores){
   SpecHelper *h;
   int n;
   if( nCap<0 ){
-    nCap = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+    /* the cores this process may run on (taskset, cpusets), else the
+    ** machine's */
+    cpu_set_t set;
+    long nCore = sched_getaffinity(0, sizeof(set), &set)==0
+               ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
+    nCap = nCore - 1;
     if( nCap<0 ) nCap = 0;
     atomic_store(&nMax, nCap);
   }
