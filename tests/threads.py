@@ -32,6 +32,19 @@ def task_count():
     return len(os.listdir("/proc/self/task"))
 
 
+def tasks():
+    return set(os.listdir("/proc/self/task"))
+
+
+def blocks_sigint(tid):
+    """Does thread tid block SIGINT (signal 2: bit 1 of SigBlk)?"""
+    with open(f"/proc/self/task/{tid}/status") as f:
+        for line in f:
+            if line.startswith("SigBlk:"):
+                return bool(int(line.split()[1], 16) & (1 << 1))
+    return False
+
+
 def connect(path, ext):
     db = sqlite3.connect(path)
     db.enable_load_extension(True)
@@ -74,9 +87,12 @@ def main():
 
         # with one: it starts with the first group large enough, gives the
         # same digits, and stops when the connection closes
+        t0 = tasks()
         db = connect(path, ext)
         got = db.execute(QUERIES[-1]).fetchone()[0]
         n2 = task_count()
+        new = tasks() - t0
+        new_block = [blocks_sigint(t) for t in new]
         db.close()
         n3 = task_count()
         cores = len(os.sched_getaffinity(0))
@@ -85,6 +101,9 @@ def main():
                 (n2 == n0 + (1 if cores > 1 else 0), "a helper thread starts on a multi-core machine",
                  f"{n0} threads, then {n2} on {cores} cores"),
                 (n3 == n0, "the helper stops when its connection closes", f"{n0} threads, then {n3}"),
+                (all(new_block), "the helper blocks SIGINT (the host's handlers stay on its threads)",
+                 f"threads {sorted(new)} block SIGINT: {new_block}"),
+                (not blocks_sigint(threading.get_native_id()), "the query's thread still takes SIGINT", ""),
                 (got == want[-1], "the helper gives the digits of the connection without",
                  f"{got[:60]} against {want[-1][:60]}")]:
             if ok:

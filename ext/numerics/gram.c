@@ -267,7 +267,7 @@ static void gramHelperStart(SpecGram *p){
       h->aOne = p->aOne;
       h->apAcc[0] = &p->acc;
       h->apAcc[1] = &p->acc2;
-      if( pthread_create(&h->tid, 0, gramHelperMain, h)==0 ){
+      if( specThreadCreate(&h->tid, gramHelperMain, h)==0 ){
         p->pHelper = h;
         return;
       }

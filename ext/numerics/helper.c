@@ -99,6 +99,18 @@ static void *specHelperMain(void *pArg){
   return 0;
 }
 
+int specThreadCreate(pthread_t *pTid, void *(*xMain)(void*), void *pArg){
+  /* the thread takes no signals: the host's handlers (Ctrl-C in the
+  ** sqlite3 shell) run on its own threads, as without ours */
+  sigset_t all, old;
+  int rc;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  rc = pthread_create(pTid, 0, xMain, pArg);
+  pthread_sigmask(SIG_SETMASK, &old, 0);
+  return rc;
+}
+
 SpecHelper *specHelperStart(int bAnyCores){
   static _Atomic long nMax = -1;
   long nCap = atomic_load(&nMax);
@@ -127,15 +139,7 @@ SpecHelper *specHelperStart(int bAnyCores){
     atomic_init(&h->nRun, 0);
     if( pthread_mutex_init(&h->mu, 0)==0 ){
       if( pthread_cond_init(&h->cv, 0)==0 ){
-        /* the helper takes no signals: the host's handlers (Ctrl-C in the
-        ** sqlite3 shell) run on its own threads, as without the helper */
-        sigset_t all, old;
-        int rc;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
-        rc = pthread_create(&h->tid, 0, specHelperMain, h);
-        pthread_sigmask(SIG_SETMASK, &old, 0);
-        if( rc==0 ) return h;
+        if( specThreadCreate(&h->tid, specHelperMain, h)==0 ) return h;
         pthread_cond_destroy(&h->cv);
       }
       pthread_mutex_destroy(&h->mu);

@@ -152,6 +152,11 @@ long specHelperJobs(SpecHelper *h);
 int specHelperCount(void);
 int specHelperAllowed(void);
 
+/* pthread_create() with every signal blocked in the new thread (helper.c;
+** gram.c's helpers too): the host's handlers stay on the host's threads. */
+#include <pthread.h>
+int specThreadCreate(pthread_t *pTid, void *(*xMain)(void*), void *pArg);
+
 /* a[] *= 2^e, n values, for any e (in finite steps: 2^e alone may not be
 ** a double). */
 void specScalePow2(double *a, int64_t n, int e);
