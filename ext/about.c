@@ -6,12 +6,13 @@
 **     {"version":"0.5.0","sqlite_version":"3.40.1",
 **      "openblas_config":"OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64",
 **      "openblas_core":"Zen","openblas_threads":1,
-**      "helper_allowed":true,"helper_threads":0,
+**      "helper_allowed":true,"helper_threads":0,"streamed_groups":0,
 **      "cpu":{"avx2":true,"avx512f":false}}
 **
 ** helper_allowed: SQLITE_SVD_HELPER does not turn the small groups' helper
-** threads off; helper_threads: how many run in the process (README,
-** "Threads").
+** threads off; helper_threads: how many run in the process;
+** streamed_groups: how many groups' QR a helper has done while SQLite read
+** their rows, in the process (README, "Threads").
 **
 ** A "hint" member is added when the CPU has AVX2 (or AVX-512) and OpenBLAS
 ** chose a core family without it: OpenBLAS 0.3.21 falls back to its SSE3
@@ -86,6 +87,8 @@ void aboutInfoFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
                           json_boolean(specHelperAllowed()))==0
    && json_object_set_new(pInfo, "helper_threads",
                           json_integer(specHelperCount()))==0
+   && json_object_set_new(pInfo, "streamed_groups",
+                          json_integer(specStreamCount()))==0
    && json_object_set_new(pCpu, "avx2", json_boolean(bAvx2))==0
    && json_object_set_new(pCpu, "avx512f", json_boolean(bAvx512))==0
    && json_object_set(pInfo, "cpu", pCpu)==0 ){

@@ -62,6 +62,7 @@ void aggSpareUnref(void *pArg){
   if( p && --p->nRef==0 ){
     /* the connection closes, before SQLite unloads the extension: its
     ** helper thread must not outlive the code it runs */
+    specStreamFree(p->pStream);
     specHelperStop(p->pHelper);
     sqlite3_free(p->aRow);
     sqlite3_free(p);
@@ -70,7 +71,7 @@ void aggSpareUnref(void *pArg){
 
 SpecHelper *aggHelper(AggSpectrum *p){
   AggSpare *pSpare = p->pSpare;
-  if( pSpare==0 ) return 0;
+  if( pSpare==0 || (pSpare->pStreamer && pSpare->pStreamer!=p) ) return 0;
   if( !pSpare->bHelperTried && aggRows(p)*p->nDim>=AGG_HELPER_VALUES
    && (aggRows(p)<=AGG_HELPER_K+1 || p->nDim<=AGG_HELPER_K) ){
     pSpare->bHelperTried = 1;
@@ -79,10 +80,50 @@ SpecHelper *aggHelper(AggSpectrum *p){
   return pSpare->pHelper;
 }
 
+void aggStreamStop(AggSpectrum *p){
+  AggSpare *pSpare = p->pSpare;
+  if( pSpare && pSpare->pStreamer==p ){
+    specStreamStop(pSpare->pStream);
+    pSpare->pStreamer = 0;
+  }
+}
+
+/* After row p->nRow came: start a stream with the group's first row, feed
+** it the next, stop it when the group no longer suits it. */
+static void aggStream(AggSpectrum *p){
+  AggSpare *pSpare = p->pSpare;
+  sqlite3_int64 mMax = p->nDim<SPEC_SMALL_K ? p->nDim : SPEC_SMALL_K;
+  if( pSpare==0 ) return;
+  if( mMax>p->nRowAlloc-1 ) mMax = p->nRowAlloc-1;
+  if( pSpare->pStreamer==p ){
+    if( p->nRow-1>mMax || p->bJson || p->bGram ){
+      aggStreamStop(p);
+    }else{
+      specStreamPublish(pSpare->pStream, p->nRow);
+    }
+    return;
+  }
+  if( p->nRow!=1 || pSpare->pStreamer || pSpare->pHelper==0
+   || pSpare->bNoStream || p->bJson || p->bGram || p->bWindow
+   || !p->opt.bCenter || p->opt.eMethod==OPT_METHOD_GRAM
+   || p->nDim<AGG_STREAM_MIN_D || mMax<1
+   || p->nDim*mMax>AGG_SPARE_MAX_BYTES/(sqlite3_int64)sizeof(double)
+   || strcmp(p->zFunc, "svd_spectrum")!=0 ){
+    return;
+  }
+  if( pSpare->pStream==0 ) pSpare->pStream = specStreamNew();
+  if( pSpare->pStream
+   && specStreamBegin(pSpare->pStream, pSpare->pHelper, p->aRow,
+                      (int)p->nDim, (int)mMax)==0 ){
+    pSpare->pStreamer = p;
+  }
+}
+
 /* The group's row buffer goes: back to the connection's spare when that is
 ** empty and the buffer small enough to keep, else freed. */
 static void aggRowsRelease(AggSpectrum *p){
   AggSpare *pSpare = p->pSpare;
+  aggStreamStop(p);
   if( pSpare && pSpare->aRow==0 && p->aRow
    && sqlite3_msize(p->aRow)<=(sqlite3_uint64)AGG_SPARE_MAX_BYTES ){
     pSpare->aRow = p->aRow;
@@ -119,6 +160,7 @@ static int aggOptions(AggSpectrum *p, sqlite3_value *pOpt, char **pzErr){
 static void aggCompact(AggSpectrum *p){
   sqlite3_int64 d = p->nDim;
   if( p->iFirst==0 ) return;
+  aggStreamStop(p);
   memmove(p->aRow, p->aRow + p->iFirst*d,
           sizeof(double)*(size_t)((p->nRow - p->iFirst)*d));
   p->nRow -= p->iFirst;
@@ -158,6 +200,7 @@ static int aggReserve(AggSpectrum *p, char **pzErr){
     }
     if( nNew<16 ) nNew = 16;
     if( nNew>nMaxRow ) nNew = nMaxRow;
+    aggStreamStop(p);   /* the buffer moves */
     aNew = sqlite3_realloc64(p->aRow,
                              (sqlite3_uint64)(nNew*p->nDim)*sizeof(double));
     if( aNew==0 ) return SQLITE_NOMEM;
@@ -268,6 +311,7 @@ static int aggAddRow(sqlite3_context *ctx, AggSpectrum *p, sqlite3_value *pX,
          (size_t)p->nDim*sizeof(double));
   p->nRow++;
 add_auto:
+  aggStream(p);
   if( p->opt.eMethod!=OPT_METHOD_EXACT && !p->bWindow
    && p->nRow>2*p->nDim
    && p->nRow*p->nDim*(sqlite3_int64)sizeof(double)>AGG_AUTO_BYTES
@@ -477,6 +521,7 @@ static void aggInverse(sqlite3_context *ctx, sqlite3_value *pX){
         "anew)", p->zFunc));
     return;
   }
+  aggStreamStop(p);
   d = p->nDim;
   rc = vecReadRow(pX, p->zFunc, p->iFirst+1, &p->buf, &zErr);
   if( rc ){

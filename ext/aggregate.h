@@ -37,18 +37,39 @@ struct AggSpare {
   double *aRow;           /* the buffer, or 0 while a group has it */
   SpecHelper *pHelper;    /* the connection's helper thread, or 0 */
   int bHelperTried;       /* specHelperStart() was called */
+  SpecStream *pStream;    /* the QR of a group's rows as they come, or 0 */
+  AggSpectrum *pStreamer; /* the group whose rows it takes, or 0 */
+  int bNoStream;          /* its last svd_spectrum group did not suit one */
 };
 
 /* Groups of at least this many values (n x d), and at most AGG_HELPER_K
 ** dimensions or AGG_HELPER_K + 1 rows (so that small.c's QR takes them),
 ** share their QR with the connection's helper thread (helper.c), started
 ** for the first of them; a connection asks once. */
-#define AGG_HELPER_VALUES ((sqlite3_int64)18432)
+#define AGG_HELPER_VALUES ((sqlite3_int64)8192)
 #define AGG_HELPER_K 160
 
-/* The helper thread for the group p (0 for none), started if need be,
-** unless SQLITE_SVD_HELPER=0 (off, false, no) in the environment. */
+/* The helper thread for the group p (0 for none, or while another group
+** of the connection streams), started if need be, unless
+** SQLITE_SVD_HELPER=0 (off, false, no) in the environment. */
 SpecHelper *aggHelper(AggSpectrum *p);
+
+/*
+** svd_spectrum's groups of float32 rows with at least AGG_STREAM_MIN_D
+** dimensions, on a connection that has its helper, stream: the helper
+** factors the rows as they come (small.c, SpecStream), while SQLite reads
+** the rest, and the final step finishes the QR rather than doing all of
+** it. Until the group is larger than that QR takes (min(d, SPEC_SMALL_K)
+** + 1 rows) or its buffer must grow, or a row is JSON text, or it is a
+** window frame; then the stream stops and the final step computes from
+** the rows as without it, the same result bit for bit. One group of the
+** connection streams at a time; after a group that outgrew its stream,
+** the next does not try.
+*/
+#define AGG_STREAM_MIN_D 64
+
+/* Stop the stream the group p feeds, if any (before its rows move). */
+void aggStreamStop(AggSpectrum *p);
 
 /* The largest buffer a connection keeps: 4 MiB. */
 #define AGG_SPARE_MAX_BYTES ((sqlite3_int64)4<<20)

@@ -60,8 +60,17 @@ static int finSpectrum(AggSpectrum *p, SpecGram *pG, int bKeep, double *a,
     /* n <= d rows: their n x n Gram matrix */
     rc = specGramSmall(a, (int)n, (int)d, p->opt.bCenter, aSigma, pSt);
   }else{
-    rc = p->bJson ? specSingularValues(a, n, d, p->opt.bCenter, aSigma, pSt)
-                  : specSingularValuesF32(a, n, d, p->opt.bCenter, aSigma, pSt);
+    rc = SPEC_STREAM_MISS;
+    if( p->pSpare && p->pSpare->pStreamer==p ){
+      /* the QR the helper did while SQLite read the rows (aggregate.c) */
+      p->pSpare->pStreamer = 0;
+      rc = specStreamValues(p->pSpare->pStream, n, d, aSigma, pSt);
+    }
+    if( rc==SPEC_STREAM_MISS ){
+      rc = p->bJson ? specSingularValues(a, n, d, p->opt.bCenter, aSigma, pSt)
+                    : specSingularValuesF32(a, n, d, p->opt.bCenter, aSigma,
+                                            pSt);
+    }
   }
   if( rc==SPEC_OK ){
     pOut->z = (unsigned char*)vecToJson(aSigma, nVal, 0, &pOut->n);
@@ -184,6 +193,14 @@ static int finCompute(sqlite3_context *ctx, AggSpectrum *p, int eKind,
   }else{
     a = p->aRow + p->iFirst*d;
   }
+  if( eKind!=FIN_SPECTRUM || pG || bKeep || p->bJson || p->iFirst
+   || p->opt.eMethod==OPT_METHOD_GRAM ){
+    aggStreamStop(p);   /* not the road it streamed for */
+  }
+  if( eKind==FIN_SPECTRUM && !bKeep && p->pSpare ){
+    /* should the connection's next group stream (aggregate.c)? */
+    p->pSpare->bNoStream = n<2 || n-1>d || n-1>SPEC_SMALL_K;
+  }
   /* the QR of the kept rows may share its work with the connection's
   ** helper thread (same result, bit for bit) */
   specSetHelper(pG ? 0 : aggHelper(p));
@@ -248,6 +265,7 @@ static void finValue(sqlite3_context *ctx, int eKind){
   FinOut out;
   if( p==0 || p->zFunc==0 ) return;
   p->bWindow = 1;
+  aggStreamStop(p);
   if( aggRows(p)==0 ) return;
   if( !p->bDirty && p->pCache ){
     finResult(ctx, eKind, p->pCache, p->nCache, SQLITE_TRANSIENT);

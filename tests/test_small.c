@@ -18,7 +18,9 @@
 ** and misalignment up to 40 and with a non-finite value at each position.
 ** Ends with "N passed, M failed".
 */
+#define _GNU_SOURCE   /* sched_yield */
 #include "spectrum.h"
+#include <sched.h>
 
 #include <lapacke.h>
 #include <math.h>
@@ -316,6 +318,109 @@ static void testHelper(void){
         specHelperCount(), 0);
 }
 
+
+/* The streamed QR (specStream*) against smallQr on the same shifted rows,
+** bit for bit, with the rows published a few at a time while the helper
+** works; the rows themselves left alone; a stop halfway, then reuse; and
+** the streamed spectrum against specSingularValuesF32's. */
+static void testStream(void){
+  static const int aShape[][2] = {   /* d, n rows */
+    {768, 50}, {768, 20}, {768, 2}, {100, 65}, {64, 65}, {7, 4}, {5, 6},
+    {9, 2}, {33, 18}, {300, 161}, {199, 101}, {13, 9}, {770, 24}, {6, 5},
+  };
+  SpecHelper *h = specHelperStart(1);
+  SpecStream *st = specStreamNew();
+  long nBefore = specHelperJobs(h);
+  size_t q;
+  int e;
+  check(h!=0 && st!=0, "specHelperStart(1), specStreamNew", "stream", 0, 0);
+  if( h==0 || st==0 ) return;
+  check(specStreamBegin(st, 0, 0, 8, 4)!=0, "no stream without a helper",
+        "stream", 0, 0);
+  for(q=0; q<sizeof(aShape)/sizeof(aShape[0]); q++){
+    for(e=0; e<K_NKIND; e++){
+      int d = aShape[q][0], n = aShape[q][1], m = n-1, i, j, nDiff = 0;
+      int mMax = d<SPEC_SMALL_K ? d : SPEC_SMALL_K, r;
+      size_t nv = (size_t)d*n;
+      double *a = malloc(sizeof(double)*nv), *b = malloc(sizeof(double)*nv);
+      double *a0 = malloc(sizeof(double)*nv);
+      double *rr = malloc(sizeof(double)*(size_t)m*m);
+      double *s1 = malloc(sizeof(double)*(size_t)n), *s2 = malloc(sizeof(double)*(size_t)n);
+      double tau[SPEC_SMALL_K], work[SMALL_QR_WORK];
+      char zCase[64];
+      snprintf(zCase, sizeof(zCase), "%d x %d %s", d, n, azKind[e]);
+      testMatrix(a, d, n, e, 1.0);
+      for(i=0; i<(int)nv; i++) a[i] = (float)a[i];   /* float32 rows */
+      memcpy(a0, a, sizeof(double)*nv);
+      memcpy(b, a, sizeof(double)*nv);
+      for(i=1; i<n; i++) smallSub(b + (size_t)i*d, b, d);
+      specSetHelper(0);
+      smallQr(b + d, d, m, d, tau, work);
+      for(r=0; r<6; r++){
+        int nPub = 1, rc;
+        if( r==3 ){
+          /* a stop halfway; the next begin reuses the stream */
+          specStreamBegin(st, h, a, d, mMax);
+          specStreamPublish(st, n/2 + 1);
+          specStreamStop(st);
+          check(!specStreamActive(st), "stopped", zCase, 0, 0);
+        }
+        rc = specStreamBegin(st, h, a, d, mMax);
+        check(rc==0 && specStreamActive(st), "specStreamBegin", zCase, rc, 0);
+        while( r>0 && nPub<n ){
+          nPub += 1 + (int)(testUniform()*(r<2 ? 3 : 9));
+          if( nPub>n ) nPub = n;
+          specStreamPublish(st, nPub);
+          if( r==1 ) sched_yield();
+        }
+        /* the last runs finish with the helper sharing the catch-up */
+        specSetHelper(r>=4 ? h : 0);
+        rc = specStreamFinish(st, n, rr);
+        specSetHelper(0);
+        if( rc!=0 ){
+          nDiff++;
+          continue;
+        }
+        for(j=0; j<m; j++){
+          for(i=0; i<m; i++){
+            double want = i<=j ? b[d + i + (size_t)j*d] : 0.0;
+            if( memcmp(&want, &rr[i + (size_t)j*m], sizeof(double))!=0 ) nDiff++;
+          }
+        }
+      }
+      check(nDiff==0, "streamed R equals smallQr's, bit for bit", zCase,
+            nDiff, 0);
+      check(memcmp(a, a0, sizeof(double)*nv)==0, "the stream leaves the rows",
+            zCase, 0, 0);
+      /* the whole road: spectrum from the stream, and from the rows */
+      if( n-1<=SPEC_SMALL_K && n<=d+1 ){
+        SpecStatus stt;
+        int rc1, rc2, kk = n<d ? n : d;
+        specStreamBegin(st, h, a, d, mMax);
+        specStreamPublish(st, n);
+        rc1 = specStreamValues(st, n, d, s1, &stt);
+        memcpy(b, a, sizeof(double)*nv);
+        rc2 = specSingularValuesF32(b, n, d, 1, s2, &stt);
+        check(rc1==0 && rc2==0 && memcmp(s1, s2, sizeof(double)*kk)==0,
+              "streamed spectrum equals specSingularValuesF32's, bit for bit",
+              zCase, rc1*10+rc2, 0);
+      }
+      free(a);
+      free(a0);
+      free(b);
+      free(rr);
+      free(s1);
+      free(s2);
+    }
+  }
+  check(specHelperJobs(h)>nBefore, "the helper ran streams", "stream",
+        (double)(specHelperJobs(h)-nBefore), 1);
+  check(specStreamFinish(st, 3, 0)!=0, "finish with no stream running",
+        "stream", 0, 0);
+  specStreamFree(st);
+  specHelperStop(h);
+}
+
 int main(void){
   static const int aQr[][2] = {
     {768, 19}, {768, 49}, {100, 64}, {64, 64}, {200, 33}, {7, 3}, {5, 5},
@@ -344,6 +449,7 @@ int main(void){
   }
   testPasses();
   testHelper();
+  testStream();
   printf("%d passed, %d failed\n", nPass, nFail);
   return nFail!=0;
 }

@@ -31,10 +31,15 @@
 ** unit-size reflectors and cannot overflow. Values are finite (the callers
 ** validate them, and scale them when far from 1).
 */
+#define _GNU_SOURCE   /* sched_yield, nanosleep */
 #include "spectrum.h"
 
 #include <lapacke.h>
+#include <limits.h>
 #include <math.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -618,6 +623,230 @@ SMALL_INLINE int smallQrBody(double *a, int d, int m, int lda, double *aTau,
 
 SMALL_DISPATCH(int, smallQr, (double *a, int d, int m, int lda, double *aTau,
                          double *aWork), (a, d, m, lda, aTau, aWork))
+
+/*
+** The same factorization, left-looking, as a small group's rows arrive
+** (spectrum.h, SpecStream): while SQLite reads the group on the query's
+** thread, the helper thread shifts each new row by the first into b and
+** factors b a block of SMALL_NB columns at a time, bringing the block up
+** to date with every earlier block's smallApplyRun() first, in order, then
+** smallPanel(). Each column thus goes through the very operations
+** smallQr() applies to it (a trailing update's columns are independent of
+** each other, whichever sweep takes them), so that b ends up as smallQr()
+** leaves the shifted rows, bit for bit.
+*/
+struct SpecStream {
+  SpecHelper *h;        /* the thread that runs smallStreamJob */
+  const double *aRow;   /* the group's rows, row-major, row 0 the first */
+  int d;                /* their dimensions */
+  int mMax;             /* columns b has room for */
+  double *b;            /* d x mMax: rows 1.. less row 0, factored */
+  double *aTau;         /* mMax reflector factors */
+  double *aT;           /* each block's T, SMALL_NB^2 doubles apiece */
+  size_t nAlloc;        /* doubles at b (b, aTau and aT in one piece) */
+  int mDone;            /* columns factored (the job's; the caller reads
+                        ** it after the job ends) */
+  int bFailed;          /* a reflector could not be formed */
+  int bPosted;          /* the caller's: the job is posted, not yet ended */
+  _Atomic int nAvail;   /* rows published (row 0 included) */
+  _Atomic int bStop;    /* the caller asks the job to return */
+};
+
+/* Columns j0..j1-1 of s->b: rows j0+1..j1 less row 0. */
+SMALL_INLINE void smallStreamShift(SpecStream *s, int j0, int j1){
+  int d = s->d, j, i;
+  const double *x1 = s->aRow;
+  for(j=j0; j<j1; j++){
+    const double *x = s->aRow + (size_t)(j+1)*d;
+    double *y = s->b + (size_t)j*d;
+    for(i=0; i+4<=d; i+=4) smallStore(y+i, smallLoad(x+i) - smallLoad(x1+i));
+    for(; i<d; i++) y[i] = x[i] - x1[i];
+  }
+}
+
+/* Columns j0..j1-1 of s->b brought up to date with its first k0 columns'
+** blocks, in order. */
+SMALL_INLINE void smallStreamCatchUp(SpecStream *s, int k0, int j0, int j1){
+  int d = s->d, l;
+  for(l=0; l<k0; l+=SMALL_NB){
+    SmallApply job = { s->b + (size_t)l*d + l, d, s->aT + l*SMALL_NB, d - l,
+                       s->b + (size_t)j0*d + l, j1 - j0 };
+    smallApplyRun(&job);
+  }
+}
+
+/* Factor the nb next columns of s: shift, bring up to date, panel. */
+SMALL_INLINE int smallStreamBlockBody(SpecStream *s, int nb){
+  int d = s->d, k0 = s->mDone;
+  smallStreamShift(s, k0, k0+nb);
+  smallStreamCatchUp(s, k0, k0, k0+nb);
+  return smallPanel(s->b + (size_t)k0*d + k0, d, nb, d - k0, s->aTau + k0,
+                    s->aT + k0*SMALL_NB);
+}
+
+SMALL_DISPATCH(int, smallStreamBlock, (SpecStream *s, int nb), (s, nb))
+
+/* The job: factor whole blocks as their rows come, until told to stop.
+** Waits by spinning, yielding the core between looks, and after
+** SPEC_STREAM_SPIN looks in a row by sleeping a little: rows may come
+** slowly (a join, a slow source). */
+#define SPEC_STREAM_SPIN 20000
+static void smallStreamJob(void *pArg){
+  SpecStream *s = pArg;
+  unsigned nLook = 0;
+  for(;;){
+    int m;
+    if( atomic_load_explicit(&s->bStop, memory_order_acquire) ) return;
+    m = atomic_load_explicit(&s->nAvail, memory_order_acquire) - 1;
+    if( m>s->mMax ) m = s->mMax;
+    if( s->mDone+SMALL_NB<=m ){
+      if( smallStreamBlock(s, SMALL_NB) ){
+        s->bFailed = 1;
+        return;
+      }
+      s->mDone += SMALL_NB;
+      nLook = 0;
+      continue;
+    }
+    nLook++;
+    if( nLook<SPEC_STREAM_SPIN ){
+      if( (nLook & 63)==0 ){
+        sched_yield();
+      }else{
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+      }
+    }else{
+      struct timespec t = { 0, 20000 };
+      nanosleep(&t, 0);
+    }
+  }
+}
+
+/* Half of the catch-up at the end, as a job for the helper. */
+typedef struct SmallCatchUp SmallCatchUp;
+struct SmallCatchUp {
+  SpecStream *s;
+  int k0, j0, j1;
+};
+
+SMALL_INLINE int smallCatchUpRunBody(const SmallCatchUp *p){
+  smallStreamCatchUp(p->s, p->k0, p->j0, p->j1);
+  return 0;
+}
+
+SMALL_DISPATCH(int, smallCatchUpRun, (const SmallCatchUp *p), (p))
+
+static void smallCatchUpJob(void *pArg){
+  smallCatchUpRun((const SmallCatchUp*)pArg);
+}
+
+/*
+** The rest of the QR once every row is in: the columns from s->mDone on
+** (a whole number of blocks in) are shifted, brought up to date with the
+** blocks before them, the two halves by this thread and its helper if it
+** has one, and factored by smallQr(), which goes on right-looking (the QR
+** of the trailing matrix is the rest of the QR of the whole).
+*/
+static int smallStreamRest(SpecStream *s, int m){
+  int d = s->d, k0 = s->mDone;
+  double aWork[SMALL_QR_WORK];
+  SpecHelper *h = specGetHelper();
+  SmallCatchUp mine = { s, k0, k0, m };
+  smallStreamShift(s, k0, m);
+  if( h && k0>0 && m-k0>=2 && (int64_t)d*(m-k0)*k0>=SMALL_SHARE_MIN*SMALL_NB ){
+    SmallCatchUp theirs = { s, k0, k0 + (m-k0)/2, m };
+    mine.j1 = theirs.j0;
+    specHelperPost(h, smallCatchUpJob, &theirs);
+    smallCatchUpRun(&mine);
+    if( specHelperReclaim(h) ) smallCatchUpRun(&theirs);
+  }else{
+    smallCatchUpRun(&mine);
+  }
+  return smallQr(s->b + (size_t)k0*d + k0, d - k0, m - k0, d, s->aTau + k0,
+                 aWork);
+}
+
+/* Streams finished in the process (svd_info's streamed_groups). */
+static _Atomic long smallNStreamed = 0;
+
+long specStreamCount(void){
+  return atomic_load(&smallNStreamed);
+}
+
+SpecStream *specStreamNew(void){
+  return specZalloc(sizeof(SpecStream));
+}
+
+void specStreamFree(SpecStream *s){
+  if( s==0 ) return;
+  specStreamStop(s);
+  specFree(s->b);
+  specFree(s);
+}
+
+int specStreamBegin(SpecStream *s, SpecHelper *h, const double *aRow, int d,
+                    int mMax){
+  size_t nNeed = (size_t)d*mMax + mMax
+               + (size_t)((mMax+SMALL_NB-1)/SMALL_NB)*SMALL_NB*SMALL_NB;
+  if( s->bPosted || h==0 || d<mMax || mMax<1 ) return 1;
+  if( s->nAlloc<nNeed ){
+    specFree(s->b);
+    s->b = specMalloc(sizeof(double)*nNeed);
+    s->nAlloc = s->b ? nNeed : 0;
+    if( s->b==0 ) return 1;
+  }
+  s->aTau = s->b + (size_t)d*mMax;
+  s->aT = s->aTau + mMax;
+  s->h = h;
+  s->aRow = aRow;
+  s->d = d;
+  s->mMax = mMax;
+  s->mDone = 0;
+  s->bFailed = 0;
+  atomic_store(&s->nAvail, 1);
+  atomic_store(&s->bStop, 0);
+  specHelperPost(h, smallStreamJob, s);
+  s->bPosted = 1;
+  return 0;
+}
+
+void specStreamPublish(SpecStream *s, int64_t nRow){
+  if( s->bPosted ){
+    atomic_store_explicit(&s->nAvail, nRow>INT_MAX ? INT_MAX : (int)nRow,
+                          memory_order_release);
+  }
+}
+
+int specStreamActive(const SpecStream *s){
+  return s && s->bPosted;
+}
+
+/* Ask the job to return (it does between blocks) and wait until it has,
+** unless it never started. */
+static void smallStreamEnd(SpecStream *s){
+  atomic_store_explicit(&s->bStop, 1, memory_order_release);
+  specHelperReclaim(s->h);
+  s->bPosted = 0;
+}
+
+void specStreamStop(SpecStream *s){
+  if( s && s->bPosted ) smallStreamEnd(s);
+}
+
+int specStreamFinish(SpecStream *s, int n, double *r){
+  int m = n - 1, i, j;
+  if( !s->bPosted ) return 1;
+  smallStreamEnd(s);
+  if( s->bFailed || m<1 || m>s->mMax ) return 1;
+  if( s->mDone<m && smallStreamRest(s, m) ) return 1;
+  atomic_fetch_add(&smallNStreamed, 1);
+  for(j=0; j<m; j++){
+    for(i=0; i<m; i++) r[i+(size_t)j*m] = i<=j ? s->b[i+(size_t)j*s->d] : 0.0;
+  }
+  return 0;
+}
 
 /*
 ** dgebrd of the k x k column-major matrix t (k >= 1; destroyed), upper

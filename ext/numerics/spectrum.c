@@ -41,13 +41,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Largest k that small.c's kernels take (QR of a d x k block, SVD of a
-** k x k triangle): measured against dgeqrf and dgesdd here, they are
-** faster up to k = 200 (768 x 128: 1.1 ms against 2.0 ms; k = 150 SVD:
-** 1.2 ms against 2.2 ms) and slower at 300. The wide case copies its
-** block transposed, at most SPEC_SMALL_ROWS x k doubles (5 MiB). */
-#define SPEC_SMALL_K 160
-#define SPEC_SMALL_ROWS 4096
 
 /* Largest |x| we compute with unscaled: sums of 2^31 of them stay finite. */
 #define SPEC_BIG_EXP 400
@@ -342,22 +335,58 @@ static int specSmallRoad(int64_t n, int64_t d, int bCenter){
 **
 ** aMean (2*d, or 0): the column mean as x_1 + mean(y), a double-double sum.
 */
-static int specSmallTriangle(double *a, int n, int d, double *aMean,
-                             double *t, double *aTau, SpecStatus *pStatus){
-  int m = n - 1, i, j, info, rc;
-  double *r, *z, *aV, *aWork, alpha = 1.0, tau = 0.0;
-
-  for(i=1; i<n; i++) smallSub(a + (size_t)i*d, a, d);
-  /* r: m x m; z: n x m; aV: n; aWork: max(m, d) */
-  r = specMalloc(sizeof(double)*((size_t)m*m + (size_t)n*m + n + m + d));
-  if( r==0 ) return SPEC_NOMEM;
-  z = r + (size_t)m*m;
+/* The end of specSmallTriangle: from the m x m triangle r (m = n-1) of
+** the shifted rows to t = W'. */
+static int specSmallFromR(const double *r, int n, double *t,
+                          SpecStatus *pStatus){
+  int m = n - 1, i, j, info, rc = SPEC_OK;
+  double *z, *aV, *aWork, alpha = 1.0, tau = 0.0;
+  /* z: n x m; aV: n; aWork: m */
+  z = specMalloc(sizeof(double)*((size_t)n*m + n + m));
+  if( z==0 ) return SPEC_NOMEM;
   aV = z + (size_t)n*m;
   aWork = aV + n;
   for(i=0; i<n; i++) aV[i] = 1.0;
+  for(j=0; j<m; j++){
+    z[(size_t)j*n] = 0.0;
+    for(i=0; i<m; i++) z[i+1+(size_t)j*n] = r[j+(size_t)i*m];  /* R' */
+  }
+  info = LAPACKE_dlarfg_work(n, &alpha, aV+1, 1, &tau);
+  if( info!=0 ){
+    rc = specFail(pStatus, "dlarfg", info);
+    goto from_out;
+  }
+  aV[0] = 1.0;
+  info = LAPACKE_dlarfx_work(LAPACK_COL_MAJOR, 'L', n, m, aV, tau, z, n,
+                             aWork);
+  if( info!=0 ){
+    rc = specFail(pStatus, "dlarfx", info);
+    goto from_out;
+  }
+  for(j=0; j<m; j++){
+    for(i=0; i<m; i++) t[i+(size_t)j*m] = z[1+j+(size_t)i*n];  /* W' */
+  }
+
+from_out:
+  specFree(z);
+  return rc;
+}
+
+static int specSmallTriangle(double *a, int n, int d, double *aMean,
+                             double *t, double *aTau, SpecStatus *pStatus){
+  int m = n - 1, i, j, rc;
+  double *r, *aWork;
+
+  for(i=1; i<n; i++) smallSub(a + (size_t)i*d, a, d);
+  /* r: m x m; aWork: d */
+  r = specMalloc(sizeof(double)*((size_t)m*m + d + n));
+  if( r==0 ) return SPEC_NOMEM;
+  aWork = r + (size_t)m*m;
   if( aMean ){
     /* mean(y) = (sum of rows 2..n)/n; then x_1 + mean(y) as hi + lo */
-    cblas_dgemv(CblasColMajor, CblasNoTrans, d, m, 1.0/n, a + d, d, aV, 1,
+    double *aOne = aWork + d;
+    for(i=0; i<n; i++) aOne[i] = 1.0;
+    cblas_dgemv(CblasColMajor, CblasNoTrans, d, m, 1.0/n, a + d, d, aOne, 1,
                 0.0, aWork, 1);
     for(j=0; j<d; j++){
       double x = a[j], y = aWork[j], hi = x + y, yy = hi - x;
@@ -366,29 +395,36 @@ static int specSmallTriangle(double *a, int n, int d, double *aMean,
     }
   }
   rc = specTriangle(a + d, d, m, d, r, aTau, pStatus);
-  if( rc ) goto small_out;
-  for(j=0; j<m; j++){
-    z[(size_t)j*n] = 0.0;
-    for(i=0; i<m; i++) z[i+1+(size_t)j*n] = r[j+(size_t)i*m];  /* R' */
-  }
-  info = LAPACKE_dlarfg_work(n, &alpha, aV+1, 1, &tau);
-  if( info!=0 ){
-    rc = specFail(pStatus, "dlarfg", info);
-    goto small_out;
-  }
-  aV[0] = 1.0;
-  info = LAPACKE_dlarfx_work(LAPACK_COL_MAJOR, 'L', n, m, aV, tau, z, n,
-                             aWork);
-  if( info!=0 ){
-    rc = specFail(pStatus, "dlarfx", info);
-    goto small_out;
-  }
-  for(j=0; j<m; j++){
-    for(i=0; i<m; i++) t[i+(size_t)j*m] = z[1+j+(size_t)i*n];  /* W' */
-  }
-
-small_out:
+  if( rc==SPEC_OK ) rc = specSmallFromR(r, n, t, pStatus);
   specFree(r);
+  return rc;
+}
+
+int specStreamValues(SpecStream *pStream, int64_t n, int64_t d,
+                     double *sigma, SpecStatus *pStatus){
+  int k = (int)n - 1, rc;
+  double *t, *r;
+  specStatusClear(pStatus);
+  /* t and its copy: k x k each; r: k x k */
+  t = n>=2 && n<=d+1 && n-1<=SPEC_SMALL_K
+    ? specMalloc(sizeof(double)*(size_t)k*k*3) : 0;
+  if( t==0 ){
+    specStreamStop(pStream);
+    return SPEC_STREAM_MISS;
+  }
+  r = t + (size_t)k*k*2;
+  if( specStreamFinish(pStream, (int)n, r) ){
+    specFree(t);
+    return SPEC_STREAM_MISS;
+  }
+  memset(sigma, 0, sizeof(double)*(size_t)(n<d ? n : d));
+  rc = specSmallFromR(r, (int)n, t, pStatus);
+  if( rc==SPEC_OK && specCancelled() ) rc = SPEC_INTERRUPT;
+  if( rc==SPEC_OK ){
+    memcpy(t+(size_t)k*k, t, sizeof(double)*(size_t)k*k);
+    rc = specSvdSmall(t, t+(size_t)k*k, k, sigma, pStatus);
+  }
+  specFree(t);
   return rc;
 }
 

@@ -111,6 +111,14 @@ int specSvdSmall(double *t, double *t2, int k, double *sigma,
                  SpecStatus *pStatus);
 int specUnscale(double *sigma, int k, int e);
 
+/* Largest k that small.c's kernels take (QR of a d x k block, SVD of a
+** k x k triangle): measured against dgeqrf and dgesdd here, they are
+** faster up to k = 200 (768 x 128: 1.1 ms against 2.0 ms; k = 150 SVD:
+** 1.2 ms against 2.2 ms) and slower at 300. The wide case copies its
+** block transposed, at most SPEC_SMALL_ROWS x k doubles (5 MiB). */
+#define SPEC_SMALL_K 160
+#define SPEC_SMALL_ROWS 4096
+
 /*
 ** Hand-written kernels for small matrices (small.c), each the equal of a
 ** LAPACK routine on the same input up to rounding; 0 on success.
@@ -151,6 +159,43 @@ int specHelperReclaim(SpecHelper *h);
 long specHelperJobs(SpecHelper *h);
 int specHelperCount(void);
 int specHelperAllowed(void);
+
+/*
+** A small group's QR as its rows arrive (small.c), so that it runs on the
+** helper while SQLite reads the rest of the group: the rows 1.. of the
+** row-major aRow (d values each), less row 0, factored as smallQr() would
+** factor them, bit for bit. specStreamBegin: start, with row 0 in place
+** and room for mMax <= d rows after it (0; 1: no stream: out of memory, or
+** one is running). specStreamPublish: rows 0..nRow-1 are in place (aRow
+** must not move while the stream runs). specStreamFinish: the group has
+** n rows (2 <= n <= mMax+1, all published): wait for the rest of the work,
+** or do it, and write the (n-1) x (n-1) triangle R into r (0; 1: a
+** reflector could not be formed: use smallQr's road, which reports it).
+** specStreamStop: give up (nothing then reads aRow). specStreamActive:
+** begun and neither finished nor stopped. specStreamCount: the streams
+** the process has finished.
+*/
+typedef struct SpecStream SpecStream;
+SpecStream *specStreamNew(void);
+void specStreamFree(SpecStream *s);
+int specStreamBegin(SpecStream *s, SpecHelper *h, const double *aRow, int d,
+                    int mMax);
+void specStreamPublish(SpecStream *s, int64_t nRow);
+int specStreamFinish(SpecStream *s, int n, double *r);
+void specStreamStop(SpecStream *s);
+int specStreamActive(const SpecStream *s);
+long specStreamCount(void);
+
+/*
+** The spectrum of a streamed group (finished here), as
+** specSingularValuesF32 gives it for the same n rows of d float32 values,
+** centered, bit for bit; SPEC_STREAM_MISS when the stream cannot give it
+** (the group's shape, or a failed reflector): the rows are intact, and
+** specSingularValuesF32 then computes it.
+*/
+#define SPEC_STREAM_MISS (-1)
+int specStreamValues(SpecStream *pStream, int64_t n, int64_t d,
+                     double *sigma, SpecStatus *pStatus);
 
 /* pthread_create() with every signal blocked in the new thread (helper.c;
 ** gram.c's helpers too): the host's handlers stay on the host's threads. */
