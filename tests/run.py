@@ -9,7 +9,9 @@ Python's repr and numpy's float32 digits (tests/fmt.py), allocation
 failure (BIN/oom: every query with its n-th allocation failing), the SQL tests
 (BIN/sqltest over tests/sql/*.sql), the numpy reference checks
 (tests/reference*.py; reference_vec.py beside sqlite-vec's vec0.so, which
-the first run fetches from npm), concurrent connections (tests/threads.py), svd_version/svd_info (tests/about.py), the
+the first run fetches from npm), concurrent connections (tests/threads.py),
+streamed groups against groups without a helper (tests/stream.py),
+svd_version/svd_info (tests/about.py), the
 SVG checks (tests/scree.py), the bundled sample and demo (tests/sample.py),
 states merged across shard files on Dask (tests/shards.py), the
 README examples (tests/readme.py), `make install` (tests/packages_source.py),
@@ -101,6 +103,7 @@ def main():
         ("reference_cka", [py, "tests/reference_cka.py", args.ext], pyenv),
         ("reference_vec", [py, "tests/reference_vec.py", args.ext], pyenv),
         ("threads", [py, "tests/threads.py", args.ext], pyenv),
+        ("stream", [py, "tests/stream.py", args.ext], pyenv),
         ("about", [py, "tests/about.py", args.ext], pyenv),
         ("importers", [py, "tests/importers.py", args.ext], pyenv),
         ("interrupt", [py, "tests/interrupt.py", args.ext], pyenv),
