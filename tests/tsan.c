@@ -4,19 +4,22 @@
 ** groups at once, twice each in a different order; every result must equal
 ** the single-threaded one, and ThreadSanitizer (this program is built with
 ** -fsanitize=thread, the extension compiled in) must report no race. The
-** large gram groups compete for the process-wide helper-thread budget.
+** large gram groups compete for the process-wide helper-thread budget, and
+** the small groups' QR streams on a helper while SQLite reads their rows.
 **
 **   build/tsan/threads DIR     (DIR: a writable folder)
 ** Prints one line per failure, then "tsan: N passed, M failed".
 */
-#define _POSIX_C_SOURCE 200809L   /* strdup */
+#define _GNU_SOURCE   /* strdup, sched_getaffinity */
 #include <pthread.h>
+#include <sched.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int sqlite3_svd_init(sqlite3*, char**, const void*);
+long specStreamCount(void);   /* ext/numerics/small.c */
 
 #define N_THREAD 6
 
@@ -55,6 +58,12 @@ static const char *azQuery[] = {
   " FROM mid GROUP BY grp)",
   "SELECT group_concat(hex(b), ';') FROM (SELECT grp, svd_basis(vec, 5) AS b"
   " FROM mid GROUP BY grp)",
+  /* streams stopped by a JSON row, and by a window frame */
+  "SELECT group_concat(s, ';') FROM (SELECT grp, svd_spectrum(CASE WHEN"
+  " rowid % 50 = 30 THEN emb_json(vec) ELSE vec END) AS s FROM mid GROUP BY"
+  " grp)",
+  "SELECT group_concat(s, ';') FROM (SELECT svd_spectrum(vec) OVER (PARTITION"
+  " BY grp ORDER BY rowid ROWS 20 PRECEDING) AS s FROM mid WHERE grp < 2)",
 };
 #define N_QUERY (int)(sizeof(azQuery)/sizeof(azQuery[0]))
 
@@ -125,6 +134,15 @@ int main(int argc, char **argv){
   if( nRun!=N_THREAD*2*N_QUERY ){
     printf("FAIL tsan: %d of %d queries ran\n", nRun, N_THREAD*2*N_QUERY);
     nFail++;
+  }
+  {
+    /* the mid groups' QR streamed on a helper (README, "Threads") */
+    cpu_set_t set;
+    int nCore = sched_getaffinity(0, sizeof(set), &set)==0 ? CPU_COUNT(&set) : 1;
+    if( nCore>1 && specStreamCount()==0 ){
+      printf("FAIL tsan: no group streamed on %d cores\n", nCore);
+      nFail++;
+    }
   }
   for(i=0; i<(size_t)N_QUERY; i++) free(azWant[i]);
   remove(zDb);
