@@ -380,7 +380,12 @@ SMALL_INLINE int smallPanelColumn(double *p, int lda, int j, int n,
 }
 
 /* s[j*SMALL_NB + l] += v_l'y_j over rows i0 <= i < i1 (a multiple of 4)
-** for the nc <= 3 columns at a */
+** for the nc <= 3 columns at a. The one-column loop here and in
+** smallBodyUpdate does each column's arithmetic in the order of the
+** three-column loop, on purpose: a column takes one or the other
+** depending on where a sweep starts (the helper's split, a streamed
+** block), and must come out the same bit for bit; smallDotsV, with its
+** two accumulators, would not. */
 SMALL_INLINE void smallBodyDots(const double *p, int lda, const double *a,
                                  int nc, int i0, int i1, double *s){
   int j = 0, l, i;
