@@ -55,16 +55,17 @@ struct AggSpare {
 SpecHelper *aggHelper(AggSpectrum *p);
 
 /*
-** svd_spectrum's groups of float32 rows with at least AGG_STREAM_MIN_D
-** dimensions, on a connection that has its helper, stream: the helper
+** svd_spectrum's groups of BLOB rows (float32, or sqlite-vec's int8) with
+** at least AGG_STREAM_MIN_D dimensions, on a connection that has its
+** helper, stream: the helper
 ** factors the rows as they come (small.c, SpecStream), while SQLite reads
 ** the rest, and the final step finishes the QR rather than doing all of
 ** it. Until the group is larger than that QR takes (min(d, SPEC_SMALL_K)
 ** + 1 rows) or its buffer must grow, or a row is JSON text, or it is a
 ** window frame; then the stream stops and the final step computes from
 ** the rows as without it, the same result bit for bit. One group of the
-** connection streams at a time; after a group that outgrew its stream,
-** the next does not try.
+** connection streams at a time; after a group of more rows than a stream
+** takes, the next does not try.
 */
 #define AGG_STREAM_MIN_D 64
 

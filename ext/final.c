@@ -198,8 +198,9 @@ static int finCompute(sqlite3_context *ctx, AggSpectrum *p, int eKind,
     aggStreamStop(p);   /* not the road it streamed for */
   }
   if( eKind==FIN_SPECTRUM && !bKeep && p->pSpare ){
-    /* should the connection's next group stream (aggregate.c)? */
-    p->pSpare->bNoStream = n<2 || n-1>d || n-1>SPEC_SMALL_K;
+    /* should the connection's next group stream (aggregate.c)? Not after
+    ** one too large for it; one row says nothing */
+    if( n>=2 ) p->pSpare->bNoStream = n-1>d || n-1>SPEC_SMALL_K;
   }
   /* the QR of the kept rows may share its work with the connection's
   ** helper thread (same result, bit for bit) */
