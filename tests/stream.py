@@ -9,11 +9,13 @@ numpy.
 
 Run by tests/run.py with Debian's /usr/bin/python3 (python3-numpy).
 """
+import glob
 import json
 import os
 import sqlite3
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -66,6 +68,41 @@ def interleaved(db):
         if ra is None and rb is None:
             return out
         out.append((ra, rb))
+
+
+def cpu_other_threads():
+    """CPU seconds used by the process's threads but the calling one."""
+    me, total = os.getpid(), 0
+    for stat in glob.glob(f"/proc/{me}/task/*/stat"):
+        if int(stat.split("/")[4]) == me:
+            continue
+        with open(stat) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def slow_rows(path, ext):
+    """A streamed group whose fourth row comes 1.5 s late (a slow function):
+    the CPU the helper uses meanwhile (it sleeps after 2 ms of waiting)."""
+    db = connect(path, ext)
+    marks = {}
+
+    def slow(v, i):
+        if i == 3:
+            marks["t0"] = cpu_other_threads()
+            time.sleep(1.5)
+            marks["t1"] = cpu_other_threads()
+        return v
+
+    db.create_function("slow", 2, slow)
+    db.execute("SELECT svd_spectrum(vec) FROM g50 WHERE grp = 0").fetchone()
+    before = streamed(db)
+    got = db.execute("SELECT svd_spectrum(slow(vec, id % 50)) FROM g50 WHERE grp = 1").fetchone()[0]
+    n = streamed(db) - before
+    want = db.execute("SELECT svd_spectrum(vec) FROM g50 WHERE grp = 1").fetchone()[0]
+    db.close()
+    return marks["t1"] - marks["t0"], n, got == want
 
 
 def main():
@@ -143,6 +180,13 @@ def main():
         got_inter = interleaved(db)
         db.close()
         check(got_inter == want_inter, "two statements stepped in turn: the digits without a helper")
+
+        if helper:
+            cpu, n, same = slow_rows(path, ext)
+            check(n == 1 and same, "a group whose rows come slowly streams, same digits",
+                  f"{n} streamed, same digits: {same}")
+            check(cpu < 0.3, "the helper sleeps while a streamed group waits 1.5 s for a row",
+                  f"{cpu:.2f} s of CPU (it spun at about 0.45 s)")
 
         # against numpy: two-pass centering in float64
         for name in ("g50", "g20", "mixed", "grow", "alt"):

@@ -31,12 +31,13 @@
 ** unit-size reflectors and cannot overflow. Values are finite (the callers
 ** validate them, and scale them when far from 1).
 */
-#define _GNU_SOURCE   /* sched_yield, nanosleep */
+#define _GNU_SOURCE   /* sched_yield, clock_gettime */
 #include "spectrum.h"
 
 #include <lapacke.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -655,6 +656,9 @@ struct SpecStream {
   int bPosted;          /* the caller's: the job is posted, not yet ended */
   _Atomic int nAvail;   /* rows published (row 0 included) */
   _Atomic int bStop;    /* the caller asks the job to return */
+  _Atomic int bAsleep;  /* the job waits on cv for a row or bStop */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
 };
 
 /* Columns j0..j1-1 of s->b: rows j0+1..j1 less row 0. */
@@ -692,13 +696,29 @@ SMALL_INLINE int smallStreamBlockBody(SpecStream *s, int nb){
 SMALL_DISPATCH(int, smallStreamBlock, (SpecStream *s, int nb), (s, nb))
 
 /* The job: factor whole blocks as their rows come, until told to stop.
-** Waits by spinning, yielding the core between looks, and after
-** SPEC_STREAM_SPIN looks in a row by sleeping a little: rows may come
-** slowly (a join, a slow source). */
-#define SPEC_STREAM_SPIN 20000
+** Waits by spinning, yielding the core between looks, for up to
+** SMALL_STREAM_SPIN_NS after its last block (the next rows of a GROUP BY
+** come within microseconds), then sleeps on cv until a row or the stop
+** comes: rows may come slowly (a slow function, a virtual table), and a
+** waiting helper must not keep a core busy. */
+#define SMALL_STREAM_SPIN_NS 2000000
+static int64_t smallNow(void){
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec*1000000000 + t.tv_nsec;
+}
+
+/* Whether the job has work: a whole block of rows in, or the stop. */
+static int smallStreamReady(SpecStream *s){
+  int m = atomic_load(&s->nAvail) - 1;
+  if( m>s->mMax ) m = s->mMax;
+  return atomic_load(&s->bStop) || s->mDone+SMALL_NB<=m;
+}
+
 static void smallStreamJob(void *pArg){
   SpecStream *s = pArg;
   unsigned nLook = 0;
+  int64_t tIdle = smallNow();
   for(;;){
     int m;
     if( atomic_load_explicit(&s->bStop, memory_order_acquire) ) return;
@@ -711,21 +731,38 @@ static void smallStreamJob(void *pArg){
       }
       s->mDone += SMALL_NB;
       nLook = 0;
+      tIdle = smallNow();
       continue;
     }
-    nLook++;
-    if( nLook<SPEC_STREAM_SPIN ){
-      if( (nLook & 63)==0 ){
-        sched_yield();
-      }else{
+    if( (++nLook & 63)!=0 ){
 #if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
+      __builtin_ia32_pause();
 #endif
-      }
-    }else{
-      struct timespec t = { 0, 20000 };
-      nanosleep(&t, 0);
+      continue;
     }
+    if( smallNow()-tIdle<SMALL_STREAM_SPIN_NS ){
+      sched_yield();
+      continue;
+    }
+    /* sequentially consistent, as specStreamPublish's nAvail-then-bAsleep:
+    ** either this sees the row (or the stop) or the caller sees it asleep
+    ** and signals under the mutex this holds until it waits */
+    pthread_mutex_lock(&s->mu);
+    atomic_store(&s->bAsleep, 1);
+    while( !smallStreamReady(s) ) pthread_cond_wait(&s->cv, &s->mu);
+    atomic_store(&s->bAsleep, 0);
+    pthread_mutex_unlock(&s->mu);
+    tIdle = smallNow();
+    nLook = 0;
+  }
+}
+
+/* Wake the job if it sleeps (after a store it must see). */
+static void smallStreamWake(SpecStream *s){
+  if( atomic_load(&s->bAsleep) ){
+    pthread_mutex_lock(&s->mu);
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
   }
 }
 
@@ -781,12 +818,24 @@ long specStreamCount(void){
 }
 
 SpecStream *specStreamNew(void){
-  return specZalloc(sizeof(SpecStream));
+  SpecStream *s = specZalloc(sizeof(SpecStream));
+  if( s==0 ) return 0;
+  atomic_init(&s->nAvail, 0);
+  atomic_init(&s->bStop, 0);
+  atomic_init(&s->bAsleep, 0);
+  if( pthread_mutex_init(&s->mu, 0)==0 ){
+    if( pthread_cond_init(&s->cv, 0)==0 ) return s;
+    pthread_mutex_destroy(&s->mu);
+  }
+  specFree(s);
+  return 0;
 }
 
 void specStreamFree(SpecStream *s){
   if( s==0 ) return;
   specStreamStop(s);
+  pthread_cond_destroy(&s->cv);
+  pthread_mutex_destroy(&s->mu);
   specFree(s->b);
   specFree(s);
 }
@@ -819,8 +868,8 @@ int specStreamBegin(SpecStream *s, SpecHelper *h, const double *aRow, int d,
 
 void specStreamPublish(SpecStream *s, int64_t nRow){
   if( s->bPosted ){
-    atomic_store_explicit(&s->nAvail, nRow>INT_MAX ? INT_MAX : (int)nRow,
-                          memory_order_release);
+    atomic_store(&s->nAvail, nRow>INT_MAX ? INT_MAX : (int)nRow);
+    smallStreamWake(s);
   }
 }
 
@@ -831,7 +880,8 @@ int specStreamActive(const SpecStream *s){
 /* Ask the job to return (it does between blocks) and wait until it has,
 ** unless it never started. */
 static void smallStreamEnd(SpecStream *s){
-  atomic_store_explicit(&s->bStop, 1, memory_order_release);
+  atomic_store(&s->bStop, 1);
+  smallStreamWake(s);
   specHelperReclaim(s->h);
   s->bPosted = 0;
 }
