@@ -366,6 +366,40 @@ int main(void){
   expectBasis("basis centered 6x8 mean 1e306", 6, 8, s, 5, 5, mean, 1e-12);
   decaying(s, 5, 1e-300);
   expectBasis("basis raw 9x6 sigma 1e-300", 9, 6, s, 5, 5, 0, 1e-12);
+  /* when LAPACK reports no convergence (forced): dbdsqr's fallback is
+  ** dgesdd, dgesdd's is dgesvd; the same values and directions */
+  {
+    static const int aMask[] = {
+      SPEC_TEST_DBDSQR, SPEC_TEST_DGESDD, SPEC_TEST_DBDSQR|SPEC_TEST_DGESDD
+    };
+    static const char *azMask[] = { "dbdsqr", "dgesdd", "dbdsqr and dgesdd" };
+    char zName[96], zDetail[64];
+    size_t q;
+    for(q=0; q<sizeof(aMask)/sizeof(aMask[0]); q++){
+      int nFall;
+      specTestFail(aMask[q]);
+      decaying(s, 30, 10.0);
+      snprintf(zName, sizeof(zName), "no convergence (%s): centered 50x20",
+               azMask[q]);
+      expect(zName, 50, 20, s, 20, 1, 0, 1e-12);
+      for(i=0; i<50; i++) mean[i] = 1e4*(1+rnd());
+      snprintf(zName, sizeof(zName), "no convergence (%s): basis 50x20",
+               azMask[q]);
+      expectBasis(zName, 50, 20, s, 20, 8, mean, 1e-12);
+      decaying(s, 170, 10.0);
+      snprintf(zName, sizeof(zName), "no convergence (%s): raw 170x170",
+               azMask[q]);
+      expect(zName, 170, 170, s, 170, 0, 0, 1e-13);
+      nFall = specTestFail(0);
+      /* dbdsqr: the values of 50x20 and the basis's values (1 + 1);
+      ** dgesdd: the basis's vectors and 170x170 (1 + 1); both: 2 for the
+      ** values of 50x20, 1 + 2 for the basis, 1 for 170x170 */
+      snprintf(zName, sizeof(zName), "no convergence (%s): fallbacks ran",
+               azMask[q]);
+      snprintf(zDetail, sizeof(zDetail), "%d", nFall);
+      check(nFall==(q<2 ? 2 : 6), zName, zDetail);
+    }
+  }
   {
     double x[4] = {1, 2, 3, 4}, am[4], sg[2], dr[4];
     int rc = specBasis(x, 2, 2, 1, 3, am, sg, dr, 0);

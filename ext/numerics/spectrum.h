@@ -119,6 +119,14 @@ int specUnscale(double *sigma, int k, int e);
 #define SPEC_SMALL_K 160
 #define SPEC_SMALL_ROWS 4096
 
+/* Tests only: make LAPACK's dbdsqr (SPEC_TEST_DBDSQR) and dgesdd
+** (SPEC_TEST_DGESDD) report no convergence after running, so that the
+** fallbacks behind them run (tests/test_spectrum.c); 0 for none. Returns
+** how many fallbacks ran since the last call. Not thread-safe. */
+#define SPEC_TEST_DBDSQR 1
+#define SPEC_TEST_DGESDD 2
+int specTestFail(int mask);
+
 /*
 ** Hand-written kernels for small matrices (small.c), each the equal of a
 ** LAPACK routine on the same input up to rounding; 0 on success.
