@@ -38,6 +38,7 @@
 #include <lapacke.h>
 #include <limits.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,14 +183,12 @@ tri_out:
 
 /* Tests only (specTestFail): LAPACK's reports of no convergence, forced,
 ** and the fallbacks run since the last call. */
-static int specTestFailMask = 0;
-static int specTestFallbacks = 0;
+static _Atomic int specTestFailMask = 0;
+static _Atomic int specTestFallbacks = 0;
 
 int specTestFail(int mask){
-  int n = specTestFallbacks;
-  specTestFailMask = mask;
-  specTestFallbacks = 0;
-  return n;
+  atomic_store(&specTestFailMask, mask);
+  return atomic_exchange(&specTestFallbacks, 0);
 }
 
 /*
@@ -221,7 +220,11 @@ static int specSvdLapack(double *t, double *t2, int k, double *sigma,
     }
     info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, job, k, k, t, k, sigma, u,
                                ld, vt, ld, aWork, (int)q, aIwork);
-    if( info==0 && (specTestFailMask & SPEC_TEST_DGESDD) ) info = 1;
+    if( info==0 && (atomic_load_explicit(&specTestFailMask,
+                                         memory_order_relaxed)
+                    & SPEC_TEST_DGESDD) ){
+      info = 1;
+    }
   }
   if( info<0 ){
     rc = specFail(pStatus, "dgesdd", info);
@@ -229,7 +232,7 @@ static int specSvdLapack(double *t, double *t2, int k, double *sigma,
   }
   if( info>0 ){
     /* dgesdd did not converge: the slower, independent dgesvd. */
-    specTestFallbacks++;
+    atomic_fetch_add_explicit(&specTestFallbacks, 1, memory_order_relaxed);
     specFree(aWork);
     aWork = 0;
     info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, job, 'N', k, k, t2, k, sigma,
@@ -277,9 +280,13 @@ int specSvdSmall(double *t, double *t2, int k, double *sigma,
                                0, 1, 0, 1, 0, 1, aWork + k);
     specFree(aWork);
     if( info<0 ) return specFail(pStatus, "dbdsqr", info);
-    if( info==0 && !(specTestFailMask & SPEC_TEST_DBDSQR) ) return SPEC_OK;
+    if( info==0 && !(atomic_load_explicit(&specTestFailMask,
+                                          memory_order_relaxed)
+                     & SPEC_TEST_DBDSQR) ){
+      return SPEC_OK;
+    }
     memcpy(t, t2, sizeof(double)*(size_t)k*k);   /* no convergence */
-    specTestFallbacks++;
+    atomic_fetch_add_explicit(&specTestFallbacks, 1, memory_order_relaxed);
   }
   return specSvdLapack(t, t2, k, sigma, 0, pStatus);
 }

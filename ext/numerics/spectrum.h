@@ -122,7 +122,7 @@ int specUnscale(double *sigma, int k, int e);
 /* Tests only: make LAPACK's dbdsqr (SPEC_TEST_DBDSQR) and dgesdd
 ** (SPEC_TEST_DGESDD) report no convergence after running, so that the
 ** fallbacks behind them run (tests/test_spectrum.c); 0 for none. Returns
-** how many fallbacks ran since the last call. Not thread-safe. */
+** how many fallbacks ran since the last call (in any thread). */
 #define SPEC_TEST_DBDSQR 1
 #define SPEC_TEST_DGESDD 2
 int specTestFail(int mask);
