@@ -72,10 +72,18 @@ void aggSpareUnref(void *pArg){
 SpecHelper *aggHelper(AggSpectrum *p){
   AggSpare *pSpare = p->pSpare;
   if( pSpare==0 || (pSpare->pStreamer && pSpare->pStreamer!=p) ) return 0;
-  if( !pSpare->bHelperTried && aggRows(p)*p->nDim>=AGG_HELPER_VALUES
+  if( pSpare->pHelper==0
+   && (!pSpare->bHelperTried || (pSpare->bHelperWait && specHelperSpare()))
+   && aggRows(p)*p->nDim>=AGG_HELPER_VALUES
    && (aggRows(p)<=AGG_HELPER_K+1 || p->nDim<=AGG_HELPER_K) ){
     pSpare->bHelperTried = 1;
-    if( specHelperAllowed() ) pSpare->pHelper = specHelperStart(0);
+    pSpare->bHelperWait = 0;
+    if( specHelperAllowed() ){
+      pSpare->pHelper = specHelperStart(0);
+      /* refused because every spare core has one: ask again once one is
+      ** free (another connection closed); not after any other failure */
+      pSpare->bHelperWait = pSpare->pHelper==0 && !specHelperSpare();
+    }
   }
   return pSpare->pHelper;
 }

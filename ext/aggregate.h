@@ -37,6 +37,7 @@ struct AggSpare {
   double *aRow;           /* the buffer, or 0 while a group has it */
   SpecHelper *pHelper;    /* the connection's helper thread, or 0 */
   int bHelperTried;       /* specHelperStart() was called */
+  int bHelperWait;        /* it found no spare core: ask again when one is */
   SpecStream *pStream;    /* the QR of a group's rows as they come, or 0 */
   AggSpectrum *pStreamer; /* the group whose rows it takes, or 0 */
   int bNoStream;          /* its last svd_spectrum group did not suit one */
@@ -45,7 +46,8 @@ struct AggSpare {
 /* Groups of at least this many values (n x d), and at most AGG_HELPER_K
 ** dimensions or AGG_HELPER_K + 1 rows (so that small.c's QR takes them),
 ** share their QR with the connection's helper thread (helper.c), started
-** for the first of them; a connection asks once. */
+** for the first of them; a connection refused one because every spare core
+** has one asks again with its next such group once a core is spare. */
 #define AGG_HELPER_VALUES ((sqlite3_int64)8192)
 #define AGG_HELPER_K 160
 

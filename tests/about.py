@@ -64,6 +64,35 @@ print(json.dumps({"before": before, "during": during, "after": info(db)}))
 """
 
 
+# two connections, one helper to share (on 2 cores): the second is refused
+# while the first holds it, and gets it with its next group once the first
+# connection has closed
+REASK_CHILD = r"""
+import json, sqlite3, sys
+import numpy as np
+def info(db):
+    return json.loads(db.execute("SELECT svd_info()").fetchone()[0])["helper_threads"]
+def connect():
+    db = sqlite3.connect(":memory:")
+    db.enable_load_extension(True)
+    db.load_extension(sys.argv[1])
+    x = np.random.default_rng(2).normal(size=(50, 400)).astype("<f4")
+    db.execute("CREATE TABLE t(v)")
+    db.executemany("INSERT INTO t VALUES (?)", [(r.tobytes(),) for r in x])
+    return db
+a, b = connect(), connect()
+a.execute("SELECT svd_spectrum(v) FROM t").fetchone()
+b.execute("SELECT svd_spectrum(v) FROM t").fetchone()
+both = info(b)
+a.close()
+closed = info(b)
+b.execute("SELECT svd_spectrum(v) FROM t").fetchone()
+again = info(b)
+b.close()
+print(json.dumps({"both": both, "closed": closed, "again": again}))
+"""
+
+
 def child(ext, code=CHILD, **env):
     e = dict(os.environ)
     for k in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
@@ -159,6 +188,12 @@ def main():
                 f"SQLITE_SVD_HELPER={value} starts none",
                 f"{r['before'].get('helper_allowed')}, "
                 f"{r['during'].get('helper_threads')} running")
+    r = child(ext, REASK_CHILD)
+    if len(os.sched_getaffinity(0)) == 2:
+        c.check(r["both"] == 1 and r["closed"] == 0 and r["again"] == 1,
+                "a connection refused the one helper gets it once the other closes",
+                f"helpers: {r['both']} with both open, {r['closed']} after the "
+                f"first closed, {r['again']} after the second's next group")
     r = child(ext, HELPER_CHILD, SQLITE_SVD_HELPER="1")
     c.check(r["before"].get("helper_allowed") is True
             and r["during"].get("helper_threads") == helpers,

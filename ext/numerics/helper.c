@@ -111,14 +111,12 @@ int specThreadCreate(pthread_t *pTid, void *(*xMain)(void*), void *pArg){
   return rc;
 }
 
-SpecHelper *specHelperStart(int bAnyCores){
+/* How many helpers the process may have: one per core it may run on (its
+** affinity: taskset, cpusets; else the machine's) but one. */
+static long specHelperCap(void){
   static _Atomic long nMax = -1;
   long nCap = atomic_load(&nMax);
-  SpecHelper *h;
-  int n;
   if( nCap<0 ){
-    /* the cores this process may run on (taskset, cpusets), else the
-    ** machine's */
     cpu_set_t set;
     long nCore = sched_getaffinity(0, sizeof(set), &set)==0
                ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
@@ -126,6 +124,17 @@ SpecHelper *specHelperStart(int bAnyCores){
     if( nCap<0 ) nCap = 0;
     atomic_store(&nMax, nCap);
   }
+  return nCap;
+}
+
+int specHelperSpare(void){
+  return atomic_load(&specNHelper)<specHelperCap();
+}
+
+SpecHelper *specHelperStart(int bAnyCores){
+  long nCap = specHelperCap();
+  SpecHelper *h;
+  int n;
   n = atomic_fetch_add(&specNHelper, 1);
   if( n>=nCap && !bAnyCores ){
     atomic_fetch_sub(&specNHelper, 1);

@@ -154,11 +154,13 @@ int smallFromF32(const unsigned char *restrict p, double *restrict a,
 ** none). specHelperPost: give h the job xJob(pArg); specHelperReclaim:
 ** 1 if h had not started it (the caller runs it now), else 0 once h has
 ** finished it. specHelperJobs: the jobs h has run; specHelperCount: the
-** helpers in the process. specHelperAllowed: 0 when the environment says
+** helpers in the process; specHelperSpare: 1 if specHelperStart(0) would
+** find a core for one. specHelperAllowed: 0 when the environment says
 ** SQLITE_SVD_HELPER=0 (or off, false, no, in any case), else 1.
 */
 typedef struct SpecHelper SpecHelper;
 SpecHelper *specHelperStart(int bAnyCores);
+int specHelperSpare(void);
 void specHelperStop(SpecHelper *h);
 void specSetHelper(SpecHelper *h);
 SpecHelper *specGetHelper(void);
