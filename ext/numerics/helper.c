@@ -52,15 +52,29 @@ struct SpecHelper {
 /* Helpers in the process, and how many may exist (cores - 1). */
 static _Atomic int specNHelper = 0;
 
-static int64_t specHelperNow(void){
+int64_t specNow(void){
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (int64_t)t.tv_sec*1000000000 + t.tv_nsec;
 }
 
+int specSpin(unsigned *pnLook, int64_t tIdle){
+  if( (++*pnLook & 63)!=0 ){
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    return 0;
+  }
+  if( specNow()-tIdle<SPEC_HELPER_SPIN_NS ){
+    sched_yield();
+    return 0;
+  }
+  return 1;
+}
+
 static void *specHelperMain(void *pArg){
   SpecHelper *h = pArg;
-  int64_t tIdle = specHelperNow();
+  int64_t tIdle = specNow();
   unsigned nLook = 0;
   while( !atomic_load_explicit(&h->bQuit, memory_order_acquire) ){
     int e = JOB_POSTED;
@@ -71,20 +85,11 @@ static void *specHelperMain(void *pArg){
       h->xJob(h->pJobArg);
       atomic_fetch_add_explicit(&h->nRun, 1, memory_order_relaxed);
       atomic_store_explicit(&h->eJob, JOB_DONE, memory_order_release);
-      tIdle = specHelperNow();
+      tIdle = specNow();
       nLook = 0;
       continue;
     }
-    if( (++nLook & 63)!=0 ){
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-      continue;
-    }
-    if( specHelperNow()-tIdle<SPEC_HELPER_SPIN_NS ){
-      sched_yield();
-      continue;
-    }
+    if( !specSpin(&nLook, tIdle) ) continue;
     /* idle too long: sleep until a post (or bQuit) wakes us */
     pthread_mutex_lock(&h->mu);
     atomic_store(&h->bAsleep, 1);
@@ -93,7 +98,7 @@ static void *specHelperMain(void *pArg){
     }
     atomic_store(&h->bAsleep, 0);
     pthread_mutex_unlock(&h->mu);
-    tIdle = specHelperNow();
+    tIdle = specNow();
     nLook = 0;
   }
   return 0;

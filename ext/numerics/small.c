@@ -31,16 +31,13 @@
 ** unit-size reflectors and cannot overflow. Values are finite (the callers
 ** validate them, and scale them when far from 1).
 */
-#define _GNU_SOURCE   /* sched_yield, clock_gettime */
 #include "spectrum.h"
 
 #include <lapacke.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
-#include <time.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -696,18 +693,11 @@ SMALL_INLINE int smallStreamBlockBody(SpecStream *s, int nb){
 SMALL_DISPATCH(int, smallStreamBlock, (SpecStream *s, int nb), (s, nb))
 
 /* The job: factor whole blocks as their rows come, until told to stop.
-** Waits by spinning, yielding the core between looks, for up to
-** SMALL_STREAM_SPIN_NS after its last block (the next rows of a GROUP BY
-** come within microseconds), then sleeps on cv until a row or the stop
+** Waits as the idle helper does (specSpin: spinning, yielding the core
+** between looks, for 2 ms after its last block; the next rows of a GROUP
+** BY come within microseconds), then sleeps on cv until a row or the stop
 ** comes: rows may come slowly (a slow function, a virtual table), and a
 ** waiting helper must not keep a core busy. */
-#define SMALL_STREAM_SPIN_NS 2000000
-static int64_t smallNow(void){
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (int64_t)t.tv_sec*1000000000 + t.tv_nsec;
-}
-
 /* Whether the job has work: a whole block of rows in, or the stop. */
 static int smallStreamReady(SpecStream *s){
   int m = atomic_load(&s->nAvail) - 1;
@@ -718,7 +708,7 @@ static int smallStreamReady(SpecStream *s){
 static void smallStreamJob(void *pArg){
   SpecStream *s = pArg;
   unsigned nLook = 0;
-  int64_t tIdle = smallNow();
+  int64_t tIdle = specNow();
   for(;;){
     int m;
     if( atomic_load_explicit(&s->bStop, memory_order_acquire) ) return;
@@ -731,19 +721,10 @@ static void smallStreamJob(void *pArg){
       }
       s->mDone += SMALL_NB;
       nLook = 0;
-      tIdle = smallNow();
+      tIdle = specNow();
       continue;
     }
-    if( (++nLook & 63)!=0 ){
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-      continue;
-    }
-    if( smallNow()-tIdle<SMALL_STREAM_SPIN_NS ){
-      sched_yield();
-      continue;
-    }
+    if( !specSpin(&nLook, tIdle) ) continue;
     /* sequentially consistent, as specStreamPublish's nAvail-then-bAsleep:
     ** either this sees the row (or the stop) or the caller sees it asleep
     ** and signals under the mutex this holds until it waits */
@@ -752,7 +733,7 @@ static void smallStreamJob(void *pArg){
     while( !smallStreamReady(s) ) pthread_cond_wait(&s->cv, &s->mu);
     atomic_store(&s->bAsleep, 0);
     pthread_mutex_unlock(&s->mu);
-    tIdle = smallNow();
+    tIdle = specNow();
     nLook = 0;
   }
 }

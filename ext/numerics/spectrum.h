@@ -160,6 +160,11 @@ int smallFromF32(const unsigned char *restrict p, double *restrict a,
 */
 typedef struct SpecHelper SpecHelper;
 SpecHelper *specHelperStart(int bAnyCores);
+/* How a thread that polls for work waits (helper.c): specNow, the
+** monotonic clock in ns; specSpin, one look's wait (a pause, a yield every
+** 64 looks), 1 once 2 ms have passed since tIdle: time to sleep. */
+int64_t specNow(void);
+int specSpin(unsigned *pnLook, int64_t tIdle);
 int specHelperSpare(void);
 void specHelperStop(SpecHelper *h);
 void specSetHelper(SpecHelper *h);
